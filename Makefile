@@ -1,0 +1,45 @@
+# Entry points of the README. Every target sets up .venv from uv.lock first (idempotent).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+# TF build: `make setup GPU=1` installs tensorflow[and-cuda] instead of tensorflow-cpu;
+# `make setup JAX=1` adds JAX so KERAS_BACKEND=jax works (and its test runs).
+TF_EXTRA := $(if $(GPU),gpu,cpu)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test test-fast ui flow bench clean-outputs
+
+SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
+
+setup: $(SYNCED)
+
+$(SYNCED): uv.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# --frozen: install exactly what uv.lock says, never re-resolve (uv is in the lock too)
+	$(BIN)/uv sync --frozen --extra $(TF_EXTRA) $(if $(JAX),--extra jax) --group dev --python $(BIN)/python
+	rm -f $(VENV)/.synced-*
+	touch $@
+
+run: setup
+	$(BIN)/dvc repro
+	@echo
+	@echo "Done. Comparison: reports/comparison.md   metrics: $(BIN)/dvc metrics show   UI: make ui"
+
+test: setup
+	# pytest exits 5 when no test is collected; that is not a build failure
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not integration"
+
+flow: setup
+	$(BIN)/python flows/pipeline.py
+
+ui: setup
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --default-artifact-root ./mlruns/artifacts --host $(HOST) --port $(PORT)
+
+bench: setup
+	$(BIN)/python -m birnn.bench

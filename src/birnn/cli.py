@@ -1,0 +1,110 @@
+"""`birnn <stage>`: the entry points dvc.yaml calls, and people use.
+
+params.yaml is loaded here, once, through the schema; stages get typed params objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import ParamsError, load_params
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+
+STAGES = ("download", "clean", "tokenize", "split", "baseline", "compare", "track")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from . import stages  # after logging is set up; pulls in pandas/sklearn
+
+    try:
+        params = load_params(args.params, _overrides(args.set))
+        layout = stages.Layout(Path(args.root))
+        if args.command in ("train", "evaluate"):
+            runner = stages.run_train if args.command == "train" else stages.run_evaluate
+            runner(params, layout, args.variant)
+        elif args.command in ("track", "log-runs"):
+            result = stages.run_track(params, layout, Path(args.params))
+            return 0 if args.command == "track" or result["status"] != "failed" else 1
+        elif args.command == "predict":
+            return _predict(args, params, layout)
+        elif args.command == "variants":
+            print("\n".join(params.variant_names()))
+        else:
+            getattr(stages, f"run_{args.command}")(params, layout)
+    except ParamsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"error: {args.command}: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _predict(args: argparse.Namespace, params, layout) -> int:
+    import json
+
+    from .predict import Predictor
+
+    texts = list(args.texts)
+    if args.file:
+        texts += [line.rstrip("\n") for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
+    if not texts:
+        print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
+        return 2
+    model_dir = Path(args.model) if args.model else _best_model_dir(layout)
+    for p in Predictor.from_dir(model_dir).predict(texts):
+        print(json.dumps({"label": p.label, "probability": round(p.probability, 4), "text": p.text}))
+    return 0
+
+
+def _best_model_dir(layout) -> Path:
+    from .files import read_json
+
+    comparison = layout.reports_dir / "comparison.json"
+    if not comparison.is_file():
+        raise FileNotFoundError(f"{comparison} not found: run the pipeline first or pass --model")
+    return layout.model_dir(read_json(comparison)["best_variant"])
+
+
+def _overrides(pairs: list[str]) -> dict:
+    import yaml
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"error: --set expects key=value, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="birnn", description=__doc__)
+    parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    parser.add_argument("--root", default=".", help="project root the standard paths are under")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one param for this run, e.g. --set train.epochs=2")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for stage in STAGES:
+        sub.add_parser(stage, help=f"run the {stage} stage")
+    for stage in ("train", "evaluate"):
+        p = sub.add_parser(stage, help=f"{stage} one variant")
+        p.add_argument("variant", help="<cell>-<merge_mode>, e.g. lstm-concat")
+    sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
+    sub.add_parser("variants", help="list the variants params.yaml selects")
+    p = sub.add_parser("predict", help="label raw texts with a trained variant")
+    p.add_argument("texts", nargs="*")
+    p.add_argument("--model", help="model folder (default: best variant of reports/comparison.json)")
+    p.add_argument("--file", help="a text file, one text per line")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

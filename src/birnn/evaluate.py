@@ -1,0 +1,70 @@
+"""Score one trained variant on the held-out test split, plus probe sentences that show
+whether it reads word order (negation, contrast, double negation)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn import metrics as skm
+
+from .files import write_json
+from .split import load_split
+from .train import load_variant_info
+
+# (text, expected label): pairs that share their words but differ in order or negation
+PROBES = [
+    ("the acting was great", 1),
+    ("the acting was not great", 0),
+    ("great acting but a boring plot", 0),
+    ("a boring plot but great acting", 1),
+    ("the ending was not at all bad", 1),
+    ("i can not say the story was not moving", 1),
+    ("although the food was good , the service was awful", 0),
+    ("although the service was awful , the food was good", 1),
+]
+
+
+def classification_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> dict:
+    """The metrics every variant and baseline reports, computed the same way for all."""
+    y_pred = (prob >= threshold).astype(int)
+    both = len(np.unique(y_true)) == 2
+    return {
+        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
+        "precision": float(skm.precision_score(y_true, y_pred, zero_division=0)),
+        "recall": float(skm.recall_score(y_true, y_pred, zero_division=0)),
+        "f1": float(skm.f1_score(y_true, y_pred, zero_division=0)),
+        "roc_auc": float(skm.roc_auc_score(y_true, prob)) if both else None,
+        "log_loss": float(skm.log_loss(y_true, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1])),
+        "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist(),
+        "n_test": int(len(y_true)),
+    }
+
+
+def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_path: str | Path) -> dict:
+    """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json."""
+    from .predict import Predictor
+
+    predictor = Predictor.from_dir(model_dir)
+    x_test, y_test = load_split(processed_dir, "test")
+    started = time.perf_counter()
+    prob = predictor.model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)
+    seconds = time.perf_counter() - started
+    info = load_variant_info(model_dir)
+    probes = predictor.predict([text for text, _ in PROBES])
+    result = {
+        "variant": info["variant"], "cell": info["cell"], "merge_mode": info["merge_mode"],
+        "direction": info["direction"], "kind": "rnn",
+        **classification_metrics(y_test, prob),
+        "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
+        "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}
+                   for p, (_, want) in zip(probes, PROBES)],
+        "parameters": info["parameters"], "epochs_run": info["epochs_run"],
+        "best_epoch": info["best_epoch"], "train_seconds": info["seconds"],
+        "seconds_per_epoch": info["seconds_per_epoch"],
+        "predict_texts_per_second": round(len(x_test) / max(seconds, 1e-9), 1),
+        "backend": info["backend"],
+    }
+    write_json(metrics_path, result)
+    return result

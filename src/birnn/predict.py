@@ -1,0 +1,67 @@
+"""Raw text -> label and probability, from a saved variant folder (models/<variant>/).
+
+The folder carries everything prediction needs: the Keras model, the vocabulary and the
+cleaning params, so the same normalisation and tokenization as training are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .clean import normalize_text
+from .config import CleanParams
+from .split import VOCAB_FILE, encode, load_vocab
+from .tokenize import tokenize_texts
+from .train import MODEL_FILE, VARIANT_FILE, load_variant_info
+
+
+class ModelFolderError(FileNotFoundError):
+    """The folder is not a model written by this project."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    label: int
+    probability: float  # of the positive class
+
+
+class Predictor:
+    def __init__(self, model, vocab: dict, clean_params: CleanParams, threshold: float = 0.5):
+        self.model, self.vocab, self.clean_params, self.threshold = model, vocab, clean_params, threshold
+
+    @classmethod
+    def from_dir(cls, model_dir: str | Path) -> "Predictor":
+        import keras
+
+        model_dir = Path(model_dir)
+        for name in (MODEL_FILE, VOCAB_FILE, VARIANT_FILE):
+            if not (model_dir / name).is_file():
+                raise ModelFolderError(
+                    f"{model_dir}: missing {name}; expected a folder written by the train stage "
+                    "(e.g. models/lstm-concat); run `dvc repro` or pass --model")
+        info = load_variant_info(model_dir)
+        # safe_mode refuses lambda layers / arbitrary code in the archive
+        model = keras.saving.load_model(model_dir / MODEL_FILE, safe_mode=True, compile=False)
+        clean_params = CleanParams(**info.get("clean", {}))
+        return cls(model, load_vocab(model_dir / VOCAB_FILE), clean_params)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        series = pd.Series(["" if t is None else str(t) for t in texts], dtype="string")
+        tokens = tokenize_texts(normalize_text(series, self.clean_params))
+        return encode(tokens, self.vocab["words"], self.vocab["max_len"], self.vocab["truncating"])
+
+    def probabilities(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return self.model.predict(self.encode(texts), batch_size=batch_size, verbose=0).reshape(-1)
+
+    def predict(self, texts: Iterable[str]) -> list[Prediction]:
+        texts = list(texts)
+        probs = self.probabilities(texts)
+        return [Prediction(t, int(p >= self.threshold), float(p)) for t, p in zip(texts, probs)]

@@ -1,0 +1,107 @@
+"""Wiring: each stage with the project's standard paths. The CLI (and so dvc.yaml) and the
+Prefect flow both call these, so both write exactly the same files."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import baseline, clean, compare, evaluate, sources, split, tokenize, tracking, train
+from .config import Params
+
+log = logging.getLogger("birnn")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where every stage reads and writes, relative to the project root."""
+
+    root: Path = Path(".")
+
+    @property
+    def raw_dir(self) -> Path: return self.root / "data" / "raw"
+    @property
+    def clean_path(self) -> Path: return self.root / "data" / "interim" / "clean.parquet"
+    @property
+    def tokens_path(self) -> Path: return self.root / "data" / "interim" / "tokens.parquet"
+    @property
+    def processed_dir(self) -> Path: return self.root / "data" / "processed"
+    @property
+    def models_dir(self) -> Path: return self.root / "models"
+    @property
+    def reports_dir(self) -> Path: return self.root / "reports"
+    @property
+    def metrics_dir(self) -> Path: return self.reports_dir / "metrics"
+    @property
+    def curves_dir(self) -> Path: return self.reports_dir / "curves"
+
+    def model_dir(self, variant: str) -> Path: return self.models_dir / variant
+    def metrics_path(self, name: str) -> Path: return self.metrics_dir / f"{name}.json"
+    def curve_path(self, variant: str) -> Path: return self.curves_dir / f"{variant}.csv"
+
+
+def _done(stage: str, summary: Any) -> dict[str, Any]:
+    data = asdict(summary) if hasattr(summary, "__dataclass_fields__") else dict(summary)
+    log.info("%s: %s", stage, ", ".join(f"{k}={_short(v)}" for k, v in data.items()))
+    return data
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def run_download(params: Params, layout: Layout) -> dict:
+    return _done("download", sources.download(params.data, layout.raw_dir, params.seed))
+
+
+def run_clean(params: Params, layout: Layout) -> dict:
+    raw = sources.read_raw(layout.raw_dir, params.data)
+    report = clean.clean(raw, params.clean, params.data.label_map, layout.clean_path,
+                         layout.reports_dir / "clean_report.json")
+    return _done("clean", report)
+
+
+def run_tokenize(params: Params, layout: Layout) -> dict:
+    return _done("tokenize", tokenize.tokenize(layout.clean_path, layout.tokens_path))
+
+
+def run_split(params: Params, layout: Layout) -> dict:
+    return _done("split", split.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
+
+
+def run_train(params: Params, layout: Layout, variant: str) -> dict:
+    summary = train.train_variant(layout.processed_dir, variant, params.model, params.train,
+                                  params.clean, params.seed, layout.model_dir(variant),
+                                  layout.curve_path(variant))
+    return _done(f"train {variant}", summary)
+
+
+def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
+    result = evaluate.evaluate_variant(layout.model_dir(variant), layout.processed_dir,
+                                       layout.metrics_path(variant))
+    keys = ("accuracy", "f1", "roc_auc", "probe_accuracy")
+    return _done(f"evaluate {variant}", {k: result[k] for k in keys})
+
+
+def run_baseline(params: Params, layout: Layout) -> dict:
+    result = baseline.train_baseline(layout.tokens_path, layout.processed_dir, params.seed,
+                                     layout.metrics_path(baseline.BASELINE_NAME))
+    return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc")})
+
+
+def compared_names(params: Params) -> list[str]:
+    return [*params.variant_names(), baseline.BASELINE_NAME]
+
+
+def run_compare(params: Params, layout: Layout) -> dict:
+    return _done("compare", compare.compare(layout.metrics_dir, compared_names(params), layout.reports_dir))
+
+
+def run_track(params: Params, layout: Layout, params_file: Path | None = None) -> dict:
+    result = tracking.track(
+        params, compared_names(params), layout.reports_dir / "tracking.json",
+        metrics_dir=layout.metrics_dir, models_dir=layout.models_dir, curves_dir=layout.curves_dir,
+        reports_dir=layout.reports_dir, processed_dir=layout.processed_dir, params_file=params_file)
+    return _done("track", {k: v for k, v in result.items() if k != "children"})

@@ -1,0 +1,47 @@
+"""Shared fixtures: tiny datasets and params, built in the test, never downloaded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from birnn.config import Params, parse_params  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny_params(**sections) -> Params:
+    """Params small enough to train every variant in seconds."""
+    raw = {
+        "seed": 7,
+        "data": {"builtin_size": 400},
+        "split": {"min_count": 1},
+        "model": {"embedding_dim": 8, "units": 4},
+        "train": {"epochs": 2, "batch_size": 64, "patience": 1},
+    }
+    for section, values in sections.items():
+        if isinstance(values, dict):
+            raw.setdefault(section, {}).update(values)
+        else:
+            raw[section] = values
+    return parse_params(raw)
+
+
+@pytest.fixture
+def params() -> Params:
+    return tiny_params()
+
+
+@pytest.fixture
+def reviews() -> pd.DataFrame:
+    """A hand-written table with the awkward cases cleaning has to handle."""
+    return pd.DataFrame({
+        "text": ["Great<br />movie!", "great movie!", "  Awful   plot  ", "not bad at all",
+                 "ambiguous one", "ambiguous one", "", "fine &amp; fun", "dull", "  "],
+        "label": ["1", "1", "0", "1", "1", "0", "1", "positive", "neg", "0"],
+    })

@@ -1,0 +1,60 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from birnn.config import CELLS, MERGE_MODES, ModelParams
+from conftest import REPO
+
+keras = pytest.importorskip("keras")
+from birnn.models import build_model  # noqa: E402
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("merge_mode", MERGE_MODES)
+def test_every_variant_builds_and_outputs_one_probability(cell, merge_mode):
+    model = build_model(cell, merge_mode, vocab_size=30, max_len=9, params=ModelParams(units=4, embedding_dim=6))
+    out = model.predict(np.array([[2, 3, 4, 0, 0, 0, 0, 0, 0]], dtype="int32"), verbose=0)
+    assert out.shape == (1, 1) and 0.0 <= float(out[0, 0]) <= 1.0
+    rnn = model.get_layer(f"bi_{cell}_{merge_mode}")
+    assert rnn.merge_mode == merge_mode
+    # concat doubles the features the head sees; sum/mul/ave keep them
+    head_inputs = model.get_layer("positive_probability").kernel.shape[0]
+    assert head_inputs == (8 if merge_mode == "concat" else 4)
+
+
+def test_unidirectional_reference_has_fewer_parameters():
+    params = ModelParams(units=4, embedding_dim=6)
+    uni = build_model("gru", None, 30, 9, params, direction="unidirectional")
+    bi = build_model("gru", "sum", 30, 9, params)
+    assert uni.count_params() < bi.count_params()
+
+
+def test_default_layers_are_cudnn_eligible():
+    """recurrent_dropout=0 and default activations keep LSTM/GRU on the fused GPU kernels."""
+    model = build_model("lstm", "concat", 30, 9, ModelParams())
+    lstm = model.get_layer("bi_lstm_concat").forward_layer
+    assert lstm.recurrent_dropout == 0 and lstm.activation.__name__ == "tanh"
+    assert model.get_layer("embedding").mask_zero
+
+
+def test_model_code_is_backend_neutral():
+    """models.py imports keras only: no TensorFlow, JAX or PyTorch calls inside models."""
+    import ast
+
+    tree = ast.parse((REPO / "src" / "birnn" / "models.py").read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
+    assert imported <= {"__future__", "typing", "keras"}
+
+
+def test_models_run_on_the_jax_backend():
+    pytest.importorskip("jax", reason="JAX not installed: `make setup JAX=1` installs it")
+    code = ("from birnn.models import build_model; from birnn.config import ModelParams; import numpy as np, keras;"
+            "m = build_model('lstm', 'ave', 30, 5, ModelParams(units=3, embedding_dim=4));"
+            "m.fit(np.ones((8, 5), 'int32'), np.ones(8), epochs=1, verbose=0);"
+            "assert keras.backend.backend() == 'jax'")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "KERAS_BACKEND": "jax"})
