@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .config import CELLS, MERGE_MODES
 from .files import atomic_path, read_json, write_json, write_text
 
 COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "f1", "roc_auc", "log_loss",
@@ -32,7 +33,11 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path) -> d
     table.insert(0, "rank", range(1, len(table) + 1))
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
-    grid = rnn.pivot(index="cell", columns="merge_mode", values="accuracy") if len(rnn) else None
+    grid = None
+    if len(rnn):
+        grid = rnn.pivot(index="cell", columns="merge_mode", values="accuracy")
+        grid = grid.reindex(index=[c for c in CELLS if c in grid.index],
+                            columns=[m for m in MERGE_MODES if m in grid.columns])
     summary = {
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
@@ -67,11 +72,26 @@ def _markdown(table: pd.DataFrame, grid: pd.DataFrame | None, summary: dict) -> 
     if "gain_over_baseline" in summary:
         lines += [f"Gain over the TF-IDF + logistic regression baseline: "
                   f"{summary['gain_over_baseline']:+.4f} accuracy.", ""]
-    shown = table[["rank", *COLUMNS]].copy()
-    lines += [shown.to_markdown(index=False, floatfmt=".4f"), ""]
+    lines += [_display(table[["rank", *COLUMNS]]).to_markdown(index=False, disable_numparse=True), ""]
     if grid is not None:
         lines += ["## Test accuracy by cell and merge mode", "", grid.to_markdown(floatfmt=".4f"), ""]
     return "\n".join(lines)
+
+
+def _display(table: pd.DataFrame) -> pd.DataFrame:
+    """Readable cells: counts as integers, scores to 4 places, seconds to 1, gaps as '-'."""
+    shown = table.astype(object).copy()
+    for column in shown.columns:
+        def fmt(value, column=column):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                return "-"
+            if column in ("rank", "parameters", "epochs_run"):
+                return f"{int(value)}"
+            if column in ("seconds_per_epoch", "train_seconds"):
+                return f"{float(value):.1f}"
+            return f"{value:.4f}" if isinstance(value, float) else str(value)
+        shown[column] = shown[column].map(fmt)
+    return shown
 
 
 def _heatmap(grid: pd.DataFrame, path: Path) -> None:
@@ -81,11 +101,15 @@ def _heatmap(grid: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * grid.shape[1], 1.2 + 0.8 * grid.shape[0]))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", aspect="auto")
+    values = grid.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap="viridis", aspect="auto")
+    low, high = image.get_clim()
     ax.set_xticks(range(grid.shape[1]), grid.columns)
     ax.set_yticks(range(grid.shape[0]), grid.index)
-    for (i, j), value in pd.DataFrame(grid.to_numpy()).stack().items():
-        ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="white", fontsize=9)
+    for (i, j), value in pd.DataFrame(values).stack().items():
+        bright = high > low and (value - low) / (high - low) > 0.6  # viridis is yellow at the top
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="black" if bright else "white",
+                fontsize=9)
     ax.set_xlabel("merge mode")
     ax.set_ylabel("cell")
     ax.set_title("test accuracy")

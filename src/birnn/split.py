@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from .config import SplitParams
 from .files import atomic_path, read_json, write_json
@@ -36,6 +35,8 @@ class SplitSummary:
 def split_indices(labels: np.ndarray, test_size: float, val_size: float,
                   seed: int) -> dict[str, np.ndarray]:
     """Stratified row indices for train/val/test (sorted, so outputs keep corpus order)."""
+    from sklearn.model_selection import train_test_split  # only the split stage needs sklearn
+
     index = np.arange(len(labels))
     rest, test = train_test_split(index, test_size=test_size, stratify=labels, random_state=seed)
     val_share = val_size / (1.0 - test_size)

@@ -1,5 +1,9 @@
 """Wiring: each stage with the project's standard paths. The CLI (and so dvc.yaml) and the
-Prefect flow both call these, so both write exactly the same files."""
+Prefect flow both call these, so both write exactly the same files.
+
+Stage modules are imported inside each runner: every `birnn <stage>` is its own process
+under DVC, and a train process should not pay for importing scikit-learn or MLflow.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import baseline, clean, compare, evaluate, sources, split, tokenize, tracking, train
 from .config import Params
 
 log = logging.getLogger("birnn")
@@ -52,11 +55,18 @@ def _short(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+BASELINE_NAME = "tfidf-logreg"
+
+
 def run_download(params: Params, layout: Layout) -> dict:
+    from . import sources
+
     return _done("download", sources.download(params.data, layout.raw_dir, params.seed))
 
 
 def run_clean(params: Params, layout: Layout) -> dict:
+    from . import clean, sources
+
     raw = sources.read_raw(layout.raw_dir, params.data)
     report = clean.clean(raw, params.clean, params.data.label_map, layout.clean_path,
                          layout.reports_dir / "clean_report.json")
@@ -64,14 +74,20 @@ def run_clean(params: Params, layout: Layout) -> dict:
 
 
 def run_tokenize(params: Params, layout: Layout) -> dict:
+    from . import tokenize
+
     return _done("tokenize", tokenize.tokenize(layout.clean_path, layout.tokens_path))
 
 
 def run_split(params: Params, layout: Layout) -> dict:
+    from . import split
+
     return _done("split", split.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
 
 
 def run_train(params: Params, layout: Layout, variant: str) -> dict:
+    from . import train
+
     summary = train.train_variant(layout.processed_dir, variant, params.model, params.train,
                                   params.clean, params.seed, layout.model_dir(variant),
                                   layout.curve_path(variant))
@@ -79,6 +95,8 @@ def run_train(params: Params, layout: Layout, variant: str) -> dict:
 
 
 def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
+    from . import evaluate
+
     result = evaluate.evaluate_variant(layout.model_dir(variant), layout.processed_dir,
                                        layout.metrics_path(variant))
     keys = ("accuracy", "f1", "roc_auc", "probe_accuracy")
@@ -86,20 +104,26 @@ def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
 
 
 def run_baseline(params: Params, layout: Layout) -> dict:
+    from . import baseline
+
     result = baseline.train_baseline(layout.tokens_path, layout.processed_dir, params.seed,
-                                     layout.metrics_path(baseline.BASELINE_NAME))
+                                     layout.metrics_path(BASELINE_NAME))
     return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc")})
 
 
 def compared_names(params: Params) -> list[str]:
-    return [*params.variant_names(), baseline.BASELINE_NAME]
+    return [*params.variant_names(), BASELINE_NAME]
 
 
 def run_compare(params: Params, layout: Layout) -> dict:
+    from . import compare
+
     return _done("compare", compare.compare(layout.metrics_dir, compared_names(params), layout.reports_dir))
 
 
 def run_track(params: Params, layout: Layout, params_file: Path | None = None) -> dict:
+    from . import tracking
+
     result = tracking.track(
         params, compared_names(params), layout.reports_dir / "tracking.json",
         metrics_dir=layout.metrics_dir, models_dir=layout.models_dir, curves_dir=layout.curves_dir,
