@@ -6,6 +6,8 @@ UV_VERSION := 0.13.9
 # TF build: `make setup GPU=1` installs tensorflow[and-cuda] instead of tensorflow-cpu;
 # `make setup JAX=1` adds JAX so KERAS_BACKEND=jax works (and its test runs).
 TF_EXTRA := $(if $(GPU),gpu,cpu)
+# stages run `birnn <stage>` (dvc.yaml): make the venv's tools visible to them
+export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from birnn import stages  # noqa: E402
 from birnn.config import Params, load_params  # noqa: E402
 
 Layout = stages.Layout
+logging.getLogger("birnn").setLevel(logging.INFO)
 
 
 def _stage_task(fn, name: str, retries: int = 0):
