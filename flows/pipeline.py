@@ -1,15 +1,33 @@
 """The pipeline as a Prefect flow: the same stage functions as dvc.yaml, the same files.
 
-    python flows/pipeline.py                       # ephemeral Prefect, no server needed
-    python flows/pipeline.py --set train.epochs=2  # override params for this run only
+    python flows/pipeline.py                        # ephemeral Prefect, no server needed
+    python flows/pipeline.py --set train.epochs=2   # override params for this run only
+    python flows/pipeline.py --set orchestration.dask_address=tcp://10.0.0.5:8786
+
+* Tasks are named after the DVC stages (download, clean, ..., "train lstm-concat").
+* Cache keys hash what a stage reads: the files of its dvc.yaml `deps` and the values of its
+  dvc.yaml `params` (dvc.yaml stays the one list of what each stage depends on). Results and
+  keys persist under `orchestration.results_dir`, so a re-run with unchanged inputs skips
+  finished tasks; a task whose outputs are missing runs again.
+* Variants fan out in the subflow "variants" on the task runner `orchestration` picks:
+  threads (default), a temporary local Dask cluster, or the Dask cluster at `dask_address`.
+* A failed variant fails its own train task; the flow still compares the others, records
+  them, and ends Failed with a message naming the failed variants.
+* Afterwards `dvc commit` (and `dvc push` when a remote is set) records the outputs, so
+  `dvc status` is clean and `dvc repro` has nothing to do; skipped when the run's params
+  differ from params.yaml (dvc.lock would then describe outputs made from other params).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
+import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,49 +35,295 @@ from typing import Any
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "birnn")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from prefect import flow, task  # noqa: E402
+import yaml  # noqa: E402
+from prefect import allow_failure, flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.states import Failed  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
 from birnn import stages  # noqa: E402
-from birnn.config import Params, load_params  # noqa: E402
+from birnn.config import OrchestrationParams, Params, load_params, parse_variant  # noqa: E402
 
 Layout = stages.Layout
 logging.getLogger("birnn").setLevel(logging.INFO)
 
-
-def _stage_task(fn, name: str, retries: int = 0):
-    # Params/Layout are plain values; caching across runs is DVC's job in this flow
-    return task(fn, name=name, retries=retries, retry_delay_seconds=[2, 10, 30][:retries] or 0,
-                cache_policy=NO_CACHE)
+FLOW_NAME = "birnn-pipeline"
 
 
-download = _stage_task(stages.run_download, "download", retries=3)
+# ---------------------------------------------------------------- what each stage reads
+
+def dvc_stage(root: str | Path, stage: str, variant: str | None = None) -> dict[str, list[str]]:
+    """deps, params and outs of one stage of ROOT/dvc.yaml, with ${item...} filled in."""
+    definitions = (yaml.safe_load((Path(root) / "dvc.yaml").read_text(encoding="utf-8")) or {})["stages"]
+    name, item = stage, None
+    if variant is not None:
+        cell, merge_mode, direction = parse_variant(variant)
+        if direction == "bidirectional":
+            item = {"item.cell": cell, "item.merge_mode": merge_mode}
+        else:
+            name, item = f"{stage}_uni", {"item": cell}
+    if name not in definitions:
+        raise KeyError(f"dvc.yaml has no stage {name!r}")
+    definition = definitions[name].get("do", definitions[name])
+
+    def fill(text: str) -> str:
+        for key, value in (item or {}).items():
+            text = text.replace("${" + key + "}", value)
+        return text
+
+    def paths(entries) -> list[str]:
+        return [fill(next(iter(e)) if isinstance(e, dict) else e) for e in entries or []]
+
+    params: list[str] = []
+    for entry in definition.get("params", []):
+        params += [entry] if isinstance(entry, str) else [k for keys in entry.values() for k in keys]
+    outs = [p for kind in ("outs", "metrics", "plots") for p in paths(definition.get(kind))]
+    return {"deps": paths(definition.get("deps")), "params": params, "outs": outs}
+
+
+def hash_path(path: Path) -> str:
+    """sha256 of a file, or of a folder's relative names and file contents; 'missing' if absent."""
+    if path.is_file():
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{child.relative_to(path).as_posix()}\0{hash_path(child)}\0".encode())
+        return digest.hexdigest()
+    return "missing"
+
+
+def _param_value(params: Params, dotted: str) -> Any:
+    node: Any = params.model_dump(mode="json", by_alias=True)
+    for key in dotted.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def stage_cache_key(stage: str):
+    """A Prefect cache-key function: stage + variant + its dvc.yaml params' values + deps' hashes."""
+
+    def key(context, inputs: dict[str, Any]) -> str:
+        params, layout, variant = inputs["params"], inputs["layout"], inputs.get("variant")
+        spec = dvc_stage(layout.root, stage, variant)
+        payload = {
+            "stage": stage, "variant": variant,
+            "params": {k: _param_value(params, k) for k in spec["params"]},
+            "deps": {d: hash_path(layout.root / d) for d in spec["deps"]},
+        }
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        return f"{stage}{'-' + variant if variant else ''}-{digest[:40]}"
+
+    key.__name__ = f"{stage}_cache_key"
+    return key
+
+
+def outputs_present(layout: Layout, stage: str, variant: str | None = None) -> bool:
+    return all((layout.root / out).exists() for out in dvc_stage(layout.root, stage, variant)["outs"])
+
+
+# ---------------------------------------------------------------- tasks
+
+class VariantFailed(RuntimeError):
+    """Training a variant failed; its model folder records why (status 'failed')."""
+
+
+def _keras_lock() -> threading.Lock:
+    # Training seeds Python/NumPy/TensorFlow through process-global state
+    # (keras.utils.set_random_seed), and building or loading a model draws from it: two Keras
+    # tasks interleaving in threads would change each other's weights. So one Keras task at a
+    # time per process; parallel training takes processes (Dask). The lock lives on an importable
+    # module so that this file, pickled by value to a Dask worker, finds that worker's one lock.
+    return stages.__dict__.setdefault("_flow_keras_lock", threading.Lock())
+
+
+def train_variant(params: Params, layout: Layout, variant: str) -> dict:
+    with _keras_lock():
+        summary = stages.run_train(params, layout, variant)
+    if summary.get("status") == "failed":
+        raise VariantFailed(f"{variant}: {summary.get('error') or 'training failed'}")
+    return summary
+
+
+def evaluate_variant(params: Params, layout: Layout, variant: str) -> dict:
+    # also runs for a failed variant: it writes the failed metrics record compare lists
+    with _keras_lock():
+        return stages.run_evaluate(params, layout, variant)
+
+
+def _stage_task(fn, name: str, cached: bool = True):
+    if not cached:
+        return task(fn, name=name, cache_policy=NO_CACHE)
+    return task(fn, name=name, cache_key_fn=stage_cache_key(name), persist_result=True)
+
+
+download = _stage_task(stages.run_download, "download")
 clean = _stage_task(stages.run_clean, "clean")
 tokenize = _stage_task(stages.run_tokenize, "tokenize")
 split = _stage_task(stages.run_split, "split")
-train = _stage_task(stages.run_train, "train")
-evaluate = _stage_task(stages.run_evaluate, "evaluate")
+train = _stage_task(train_variant, "train")
+evaluate = _stage_task(evaluate_variant, "evaluate")
 baseline = _stage_task(stages.run_baseline, "baseline")
 compare = _stage_task(stages.run_compare, "compare")
-track = _stage_task(stages.run_track, "track")
+# MLflow logging is idempotent (unchanged outputs are not logged twice) and must retry after an
+# unreachable store, which a cached "failed" summary would prevent: never cached
+track = _stage_task(stages.run_track, "track", cached=False)
 
 
-@flow(name="birnn-pipeline", log_prints=True)
-def pipeline(params_file: str = "params.yaml", root: str = ".",
-             overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """download -> clean -> tokenize -> split -> train/evaluate per variant -> baseline -> compare -> track"""
-    params: Params = load_params(params_file, overrides)
-    layout = Layout(Path(root))
-    download(params, layout)
-    clean(params, layout)
-    tokenize(params, layout)
-    split(params, layout)
-    for variant in params.variant_names():
-        train.with_options(task_run_name=f"train {variant}")(params, layout, variant)
-        evaluate.with_options(task_run_name=f"evaluate {variant}")(params, layout, variant)
-    baseline(params, layout)
-    summary = compare(params, layout)
+def _run_options(o: OrchestrationParams, layout: Layout, stage: str, variant: str | None = None) -> dict:
+    """Per-run options: project-local result storage; refresh the cache if outputs are missing."""
+    options: dict[str, Any] = {
+        "result_storage": results_dir(o, layout),  # a Path: a local folder, no saved block needed
+        "refresh_cache": not outputs_present(layout, stage, variant),
+    }
+    if variant:
+        options["task_run_name"] = f"{stage} {variant}"
+    if stage == "download":
+        options.update(retries=o.download_retries, retry_delay_seconds=exponential_backoff(backoff_factor=2),
+                       retry_jitter_factor=0.5)
+    if stage == "train":
+        options["retries"] = o.train_retries
+    return options
+
+
+def results_dir(o: OrchestrationParams, layout: Layout) -> Path:
+    path = (layout.root / o.results_dir).resolve()
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        (path / ".gitignore").write_text("*\n", encoding="utf-8")  # never committed
+    return path
+
+
+def task_runner(o: OrchestrationParams):
+    """threads (default); Dask when dask_address is set or task_runner is 'dask'."""
+    if not (o.dask_address or o.task_runner == "dask"):
+        return ThreadPoolTaskRunner(max_workers=o.max_workers)
+    import cloudpickle
+    from prefect_dask import DaskTaskRunner
+
+    module = sys.modules[__name__]
+    if __name__ != "__main__":  # workers need not import flows/: ship this module's code
+        cloudpickle.register_pickle_by_value(module)
+    if o.dask_address:
+        return DaskTaskRunner(address=o.dask_address)
+    # one thread per worker process: each training gets its own process-global seeds
+    return DaskTaskRunner(cluster_kwargs={"n_workers": o.max_workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
+
+
+# ---------------------------------------------------------------- DVC
+
+def _dvc(root: Path, *args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dvc {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    return proc
+
+
+@task(name="dvc commit", cache_policy=NO_CACHE)
+def dvc_commit(root: str, failed_variants: list[str]) -> list[str]:
+    """Record the outputs in dvc.lock; a failed variant's train stage stays unrecorded (dvc repro retries it)."""
+    path = Path(root)
+    skip = set()
+    for variant in failed_variants:
+        cell, _, direction = parse_variant(variant)
+        skip.add(f"train@{variant}" if direction == "bidirectional" else f"train_uni@{cell}")
+    names = _dvc(path, "stage", "list", "--name-only").stdout.split()
+    targets = [n for n in names if n not in skip]
+    _dvc(path, "commit", "--force", *(targets if skip else []))
+    get_run_logger().info("dvc commit: %d stages recorded%s", len(targets),
+                          f", not {sorted(skip)}" if skip else "")
+    return targets
+
+
+@task(name="dvc push", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+def dvc_push(root: str) -> bool:
+    if not _dvc(Path(root), "remote", "list").stdout.strip():
+        get_run_logger().info("dvc push: no remote configured, skipped")
+        return False
+    get_run_logger().info("dvc push: %s", _dvc(Path(root), "push").stdout.strip().splitlines()[-1:])
+    return True
+
+
+def _dvc_relevant(params: Params) -> dict:
+    return params.model_dump(mode="json", exclude={"orchestration"})
+
+
+# ---------------------------------------------------------------- flows
+
+@flow(name="variants", log_prints=True)
+def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]:
+    """train -> evaluate for every variant, in parallel on this flow's task runner."""
+    o, layout = params.orchestration, Layout(Path(root))
+    trained = {v: train.with_options(**_run_options(o, layout, "train", v)).submit(params, layout, v)
+               for v in names}
+    evaluated = {v: evaluate.with_options(**_run_options(o, layout, "evaluate", v))
+                 .submit(params, layout, v, wait_for=[allow_failure(trained[v])]) for v in names}
+    outcome: dict[str, str] = {}
+    for v in names:
+        evaluated[v].wait()
+        state = trained[v].state
+        if not state.is_completed():
+            outcome[v] = f"failed: {state.message or state.name}"
+        elif not evaluated[v].state.is_completed():
+            outcome[v] = f"failed: evaluate: {evaluated[v].state.message}"
+        else:
+            outcome[v] = "ok"
+    return outcome
+
+
+@flow(name=FLOW_NAME, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=2))
+def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | None = None,
+             cells: list[str] | None = None, merge_modes: list[str] | None = None,
+             epochs: int | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """download -> clean -> tokenize -> split -> train/evaluate per variant -> baseline -> compare -> track -> dvc commit
+
+    source, cells, merge_modes, epochs and overrides ({"dotted.key": value}) change params.yaml's
+    values for this run only; MLflow logs the values the run used.
+    """
+    logger = get_run_logger()
+    named = {"data.source": source, "variants.cells": cells, "variants.merge_modes": merge_modes,
+             "train.epochs": epochs}
+    changes = {**{k: v for k, v in named.items() if v is not None}, **(overrides or {})}
+    params: Params = load_params(params_file, changes)
+    if changes:
+        logger.info("params overridden for this run: %s", changes)
+    o, layout = params.orchestration, Layout(Path(root))
+
+    data = {}
+    for stage, stage_task in (("download", download), ("clean", clean), ("tokenize", tokenize),
+                              ("split", split)):
+        data[stage] = stage_task.with_options(**_run_options(o, layout, stage))(params, layout)
+    base = baseline.with_options(**_run_options(o, layout, "baseline")).submit(params, layout)
+    runner = task_runner(o)
+    # a remote Dask worker resolves paths against its own working directory: give it absolute ones
+    variant_root = str(Path(root).resolve()) if o.dask_address else root
+    outcome = variants_flow.with_options(task_runner=runner)(params, variant_root, params.variant_names())
+    base.result()
+    summary = compare.with_options(**_run_options(o, layout, "compare"))(params, layout)
     track(params, layout, Path(params_file))
+
+    failed = {v: why for v, why in outcome.items() if why != "ok"}
+    summary = {**summary, "failed_variants": sorted(failed), "dvc": "not recorded"}
+    if not o.dvc_commit:
+        logger.info("dvc: not recorded (orchestration.dvc_commit is false)")
+    elif not (Path(root) / ".dvc").is_dir():
+        logger.info("dvc: not recorded (%s is not a DVC project)", Path(root).resolve())
+    elif _dvc_relevant(params) != _dvc_relevant(load_params(params_file)):
+        logger.warning("dvc: not recorded: this run's params differ from %s, so dvc.lock would "
+                       "describe other outputs (commit the params, or use dvc exp run)", params_file)
+    else:
+        dvc_commit(root, sorted(failed))
+        summary["dvc"] = "pushed" if dvc_push(root) else "committed"
+    if failed:
+        lines = "; ".join(f"{v} ({why})" for v, why in failed.items())
+        logger.error("%d of %d variants failed: %s", len(failed), len(outcome), lines)
+        return Failed(message=f"{len(failed)} of {len(outcome)} variants failed: {lines}", data=summary)
     return summary
 
 
@@ -67,15 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--root", default=".")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one param for this run, e.g. --set train.epochs=2")
     args = parser.parse_args(argv)
-    import yaml
-
     overrides = {}
     for pair in args.set:
-        key, _, value = pair.partition("=")
+        key, sep, value = pair.partition("=")
+        if not sep:
+            parser.error(f"--set expects KEY=VALUE, got {pair!r}")
         overrides[key.strip()] = yaml.safe_load(value)
-    summary = pipeline(params_file=args.params, root=args.root, overrides=overrides or None)
+    state = pipeline(params_file=args.params, root=args.root, overrides=overrides or None, return_state=True)
+    if not state.is_completed():
+        print(f"flow {state.name}: {state.message}", file=sys.stderr)
+        return 1
+    summary = state.result()
     print(f"best variant: {summary['best_variant']} (test accuracy {summary['best_accuracy']:.4f})")
     return 0
 

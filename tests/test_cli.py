@@ -10,9 +10,9 @@ def test_bad_params_exit_2_and_name_the_key(tmp_path, capsys):
 
 def test_variants_lists_the_matrix(tmp_path, capsys):
     path = tmp_path / "params.yaml"
-    path.write_text("variants:\n  cells: [gru]\n  merge_modes: [sum, ave]\n")
+    path.write_text("variants:\n  cells: [gru]\n  merge_modes: [sum, ave]\n  unidirectional: [lstm]\n")
     assert main(["--params", str(path), "variants"]) == 0
-    assert capsys.readouterr().out.split() == ["gru-sum", "gru-ave"]
+    assert capsys.readouterr().out.split() == ["gru-sum", "gru-ave", "lstm-uni"]
 
 
 def test_missing_input_is_a_clear_error_not_a_traceback(tmp_path, capsys):

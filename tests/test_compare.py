@@ -1,33 +1,73 @@
 import json
 
+import numpy as np
 import pytest
 
-from birnn.compare import compare
+from birnn.compare import compare, mcnemar_p, wilson_interval
 from birnn.files import write_json
 
 
-def _metrics(dir_, name, cell, mode, accuracy, kind="rnn"):
+def _metrics(dir_, name, cell, mode, accuracy, kind="rnn", **extra):
     write_json(dir_ / f"{name}.json", {"variant": name, "kind": kind, "cell": cell, "merge_mode": mode,
                                        "accuracy": accuracy, "f1": accuracy, "roc_auc": accuracy,
-                                       "log_loss": 1 - accuracy, "parameters": 10})
+                                       "log_loss": 1 - accuracy, "parameters": 10, "n_test": 100,
+                                       "status": "ok", **extra})
 
 
-def test_ranks_variants_and_reports_gain_over_baseline(tmp_path):
-    m = tmp_path / "metrics"
-    _metrics(m, "lstm-sum", "lstm", "sum", 0.8)
-    _metrics(m, "gru-sum", "gru", "sum", 0.9)
-    _metrics(m, "lstm-ave", "lstm", "ave", 0.7)
-    _metrics(m, "tfidf-logreg", "tfidf", None, 0.6, kind="baseline")
-    summary = compare(m, ["lstm-sum", "gru-sum", "lstm-ave", "tfidf-logreg"], tmp_path)
-    assert summary["best_variant"] == "gru-sum"
-    report = json.loads((tmp_path / "comparison.json").read_text())
-    assert [v["variant"] for v in report["variants"]] == ["gru-sum", "lstm-sum", "lstm-ave", "tfidf-logreg"]
-    assert report["gain_over_baseline"] == pytest.approx(0.3)
-    assert report["accuracy_grid"]["lstm"] == {"sum": 0.8, "ave": 0.7}
-    assert report["accuracy_grid"]["gru"]["ave"] is None
-    md = (tmp_path / "comparison.md").read_text()
-    assert "| gru-sum" in md and "**gru-sum**" in md
-    assert (tmp_path / "figures" / "accuracy_heatmap.png").read_bytes()[:4] == b"\x89PNG"
+def _predictions(dir_, name, y, n_wrong):
+    prob = np.where(y == 1, 0.9, 0.1).astype(np.float32)
+    prob[:n_wrong] = 1 - prob[:n_wrong]
+    dir_.mkdir(exist_ok=True)
+    np.save(dir_ / f"{name}.npy", prob)
+
+
+@pytest.fixture
+def outputs(tmp_path):
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    y = (np.arange(100) % 2).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((100, 3), np.int32), y=y, row=np.arange(100))
+    for name, cell, mode, wrong, kind in [("gru-sum", "gru", "sum", 10, "rnn"), ("lstm-sum", "lstm", "sum", 12, "rnn"),
+                                          ("lstm-ave", "lstm", "ave", 40, "rnn"), ("lstm-uni", "lstm", None, 20, "rnn"),
+                                          ("tfidf-logreg", "tfidf", None, 45, "baseline")]:
+        _metrics(m, name, cell, mode, 1 - wrong / 100, kind=kind,
+                 probes=[{"text": "not good", "expected": 0, "probability": 0.2}])
+        _predictions(p, name, y, wrong)
+    write_json(m / "simple_rnn-mul.json", {"variant": "simple_rnn-mul", "kind": "rnn", "cell": "simple_rnn",
+                                           "merge_mode": "mul", "status": "failed", "error": "loss became NaN"})
+    names = ["lstm-sum", "gru-sum", "lstm-ave", "simple_rnn-mul", "lstm-uni", "tfidf-logreg"]
+    return tmp_path, names
+
+
+def test_ranks_tests_significance_and_explains(outputs):
+    root, names = outputs
+    summary = compare(root / "metrics", names, root, predictions_dir=root / "predictions",
+                      y_test_path=root / "test.npz")
+    assert summary["best_variant"] == "gru-sum" and summary["failed"] == 1
+    report = json.loads((root / "comparison.json").read_text())
+    rows = {v["variant"]: v for v in report["variants"]}
+    assert [v["variant"] for v in report["variants"]] == ["gru-sum", "lstm-sum", "lstm-uni", "lstm-ave", "tfidf-logreg"]
+    assert rows["gru-sum"]["p_vs_best"] is None
+    assert rows["lstm-sum"]["p_vs_best"] > 0.05      # 10 vs 12 errors: noise
+    assert rows["lstm-ave"]["p_vs_best"] < 0.001     # 10 vs 40 errors: real
+    assert report["gain_over_baseline"] == pytest.approx(0.35)
+    assert report["failed"] == [{"variant": "simple_rnn-mul", "error": "loss became NaN"}]
+    assert "lstm-sum" in report["verdict"] and "not significantly worse" in report["verdict"]
+    assert "lstm-uni" in report["verdict"] and "on 100 test texts" in report["verdict"]
+    assert report["accuracy_grid"]["lstm"] == {"sum": 0.88, "ave": 0.6}
+    md = (root / "comparison.md").read_text()
+    assert "## Failed variants" in md and "simple_rnn-mul" in md and "## Minimal pairs" in md
+    assert (root / "figures" / "accuracy_heatmap.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mcnemar_and_wilson_match_textbook_values():
+    a = np.array([True] * 10 + [False] * 0)
+    assert mcnemar_p(a, a) == 1.0
+    # 8 discordant pairs all one way: two-sided exact p = 2 * 0.5**8
+    right = np.array([True] * 8 + [True] * 2)
+    wrong = np.array([False] * 8 + [True] * 2)
+    assert mcnemar_p(right, wrong) == pytest.approx(2 * 0.5 ** 8)
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.4038, abs=1e-3) and high == pytest.approx(0.5962, abs=1e-3)
 
 
 def test_missing_metrics_name_the_variant(tmp_path):

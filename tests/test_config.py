@@ -6,9 +6,11 @@ from birnn.config import ParamsError, load_params, parse_params, parse_variant, 
 from conftest import REPO
 
 
-def test_repo_params_file_is_valid_and_selects_twelve_variants():
+def test_repo_params_file_is_valid_and_selects_twelve_bidirectional_variants():
     params = load_params(REPO / "params.yaml")
-    assert len(params.variant_names()) == 12
+    names = params.variant_names()
+    assert len([n for n in names if not n.endswith("-uni")]) == 12
+    assert [n for n in names if n.endswith("-uni")] == [f"{c}-uni" for c in params.variants.unidirectional]
     assert params.data.source == "builtin"
 
 
@@ -43,7 +45,7 @@ def test_invalid_values_stop_with_the_key(raw, key):
 def test_overrides_are_validated_too(tmp_path: Path):
     path = tmp_path / "params.yaml"
     path.write_text("seed: 1\n")
-    params = load_params(path, {"train.epochs": 3, "variants.cells": ["gru"]})
+    params = load_params(path, {"train.epochs": 3, "variants.cells": ["gru"], "variants.unidirectional": []})
     assert params.train.epochs == 3 and params.variant_names() == ["gru-concat", "gru-sum", "gru-mul", "gru-ave"]
     with pytest.raises(ParamsError, match="train.epochs"):
         load_params(path, {"train.epochs": 0})
@@ -55,7 +57,8 @@ def test_missing_params_file_says_where(tmp_path: Path):
 
 
 def test_variant_names_round_trip():
-    assert parse_variant(variant_name("simple_rnn", "ave")) == ("simple_rnn", "ave")
+    assert parse_variant(variant_name("simple_rnn", "ave")) == ("simple_rnn", "ave", "bidirectional")
+    assert parse_variant("gru-uni") == ("gru", None, "unidirectional")
     with pytest.raises(ParamsError, match="unknown variant"):
         parse_variant("lstm-max")
 

@@ -58,3 +58,25 @@ def test_models_run_on_the_jax_backend():
             "m.fit(np.ones((8, 5), 'int32'), np.ones(8), epochs=1, verbose=0);"
             "assert keras.backend.backend() == 'jax'")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "KERAS_BACKEND": "jax"})
+
+
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+def test_stacked_layers_pooling_and_dense_head_build(pooling):
+    params = ModelParams(units=3, embedding_dim=4, layers=2, pooling=pooling, dense_units=5)
+    model = build_model("gru", "ave", 20, 7, params)
+    assert model.get_layer("bi_gru_ave_2") is not None and model.get_layer("hidden").units == 5
+    out = model.predict(np.array([[2, 3, 4, 0, 0, 0, 0]], dtype="int32"), verbose=0)
+    assert out.shape == (1, 1)
+
+
+def test_mixed_precision_is_ignored_without_a_gpu():
+    from birnn.train import _set_precision, gpu_available
+
+    _set_precision(True)
+    try:
+        expected = "mixed_float16" if gpu_available() else "float32"
+        assert keras.mixed_precision.global_policy().name == expected
+        model = build_model("lstm", "sum", 20, 5, ModelParams(units=3, embedding_dim=4))
+        assert model.get_layer("positive_probability").dtype_policy.compute_dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")

@@ -74,3 +74,18 @@ def test_too_few_rows_is_a_clear_error(tmp_path):
     pd.DataFrame({"tokens": [["a"]] * 6, "label": [0, 1] * 3}).to_parquet(path)
     with pytest.raises(ValueError, match="too few rows to split"):
         split(path, SplitParams(), seed=0, out_dir=tmp_path / "p")
+
+
+def test_given_strategy_keeps_the_sources_test_rows(tmp_path):
+    path, labels = _tokens_file(tmp_path, n=200)
+    frame = pd.read_parquet(path)
+    frame["split"] = np.where(np.arange(200) < 120, "train", "test")
+    frame.to_parquet(path)
+    summary = split(path, SplitParams(strategy="given", val_size=0.25), 5, tmp_path / "out")
+    rows = {name: np.load(tmp_path / "out" / f"{name}.npz")["row"] for name in ("train", "val", "test")}
+    assert rows["test"].tolist() == list(range(120, 200))
+    assert sorted(np.concatenate([rows["train"], rows["val"]]).tolist()) == list(range(120))
+    assert (summary.train, summary.val, summary.test) == (90, 30, 80)
+    frame.drop(columns="split").to_parquet(path)
+    with pytest.raises(ValueError, match="no train/test split of its own"):
+        split(path, SplitParams(strategy="given"), 5, tmp_path / "out2")

@@ -2,12 +2,15 @@
 
 import json
 import socket
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from birnn.config import parse_params
 from birnn.files import read_json, write_json
-from birnn.tracking import experiment_name, log_pipeline, track
+from birnn.tracking import FINGERPRINT_TAG, experiment_name, log_pipeline, track
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -52,8 +55,12 @@ def test_parent_and_child_runs_with_curves_metrics_and_model(outputs, monkeypatc
     assert child.data.metrics["test_accuracy"] == pytest.approx(0.5)
     steps = client.get_metric_history(child.info.run_id, "val_loss")
     assert [(m.step, m.value) for m in steps] == [(1, 0.7), (2, 0.6), (3, 0.65)]
-    artifacts = {a.path for a in client.list_artifacts(child.info.run_id, "model")}
-    assert "model/model.keras" in artifacts
+    assert {a.path for a in client.list_artifacts(child.info.run_id)} >= {"lstm-concat.json", "plots"}
+    assert {a.path for a in client.list_artifacts(child.info.run_id, "plots")} == {"plots/curves.png"}
+    # not a complete model folder (no vocab/variant.json): no model logged, nothing registered
+    assert "model_uri" not in child.data.tags and result["champion"] is None
+    assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert parent.data.tags[FINGERPRINT_TAG] == result["fingerprint"]
 
 
 def test_replaying_unchanged_outputs_creates_no_duplicate(outputs, monkeypatch):
@@ -79,3 +86,76 @@ def test_unreachable_server_is_reported_and_outputs_stay(outputs, tmp_path, monk
     saved = read_json(tmp_path / "tracking.json")
     assert saved["status"] == "failed" and "secret" not in json.dumps(saved)
     assert (paths["metrics_dir"] / "gru-ave.json").is_file()
+
+
+# --- a real trained variant: the pyfunc model, the registry's champion, `birnn predict` ---
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory):
+    """One tiny real variant (+ baseline), compared and logged to a temp sqlite store."""
+    from birnn import stages
+    from conftest import tiny_params
+
+    root = tmp_path_factory.mktemp("tracked")
+    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
+                         train={"epochs": 1},
+                         tracking={"uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "artifacts")})
+    layout = stages.Layout(root)
+    for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split,
+                 stages.run_baseline):
+        step(params, layout)
+    stages.run_train(params, layout, "gru-concat")
+    stages.run_evaluate(params, layout, "gru-concat")
+    stages.run_compare(params, layout)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        result = stages.run_track(params, layout)
+    return params, layout, result
+
+
+def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
+    from birnn.predict import Predictor
+
+    params, layout, result = logged
+    model = mlflow.pyfunc.load_model(f"models:/{result['models']['gru-concat']}")
+    assert [c.name for c in model.metadata.get_output_schema().inputs] == ["label", "probability"]
+    texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
+    as_list = model.predict(texts)
+    as_frame = model.predict(pd.DataFrame({"text": texts}))
+    expected = Predictor.from_dir(layout.model_dir("gru-concat")).probabilities(texts)
+    np.testing.assert_allclose(as_list["probability"], expected, rtol=1e-5)
+    np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
+    assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
+    local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
+    assert (local / "input_example.json").is_file() and (local / "code" / "birnn" / "predict.py").is_file()
+
+
+def test_best_variant_is_the_champion_and_predict_uses_it(logged, tmp_path, capsys, monkeypatch):
+    from birnn.cli import main
+
+    params, layout, result = logged
+    client = mlflow.MlflowClient(params.tracking.uri)
+    version = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    assert version.tags["variant"] == "gru-concat" and result["champion"] == "models:/builtin-sentiment@champion"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", params.tracking.uri)
+    (tmp_path / "params.yaml").write_text("seed: 7\n")
+    cli = ["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict"]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("not bad at all\n\nawful\n")
+    assert main([*cli, "--file", str(texts)]) == 0
+    from_champion = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main([*cli, "--model", str(layout.model_dir("gru-concat")), "--file", str(texts)]) == 0
+    from_folder = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in from_champion] == ["not bad at all", "awful"]
+    assert from_champion == from_folder
+
+
+def test_predict_without_a_registry_falls_back_to_the_best_folder(logged, tmp_path, capsys, monkeypatch):
+    from birnn.cli import main
+
+    _, layout, _ = logged
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/none.db")
+    (tmp_path / "params.yaml").write_text("seed: 7\n")
+    assert main(["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict", "great acting"]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] in (0, 1)
+    assert not (tmp_path / "none.db").exists()  # looking for a champion creates no store

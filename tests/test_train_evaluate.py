@@ -14,7 +14,7 @@ from conftest import tiny_params
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"]})
+    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": ["lstm"]})
     layout = stages.Layout(root)
     for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split):
         step(params, layout)
@@ -31,6 +31,7 @@ def test_train_writes_model_folder_and_curves(trained):
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(curves.columns)
     assert 1 <= summary["best_epoch"] <= summary["epochs_run"] <= params.train.epochs
     assert not list(layout.models_dir.glob(".*"))  # no temp folders left behind
+    assert summary["status"] == "ok" and not (layout.checkpoints_dir / "gru-concat").exists()
 
 
 def test_same_seed_same_history(trained, tmp_path):
@@ -53,8 +54,38 @@ def test_evaluate_writes_metrics_that_match_the_predictions(trained):
     assert cm.sum() == metrics["n_test"]
     assert metrics["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
     assert metrics["cell"] == "gru" and metrics["merge_mode"] == "concat"
-    assert len(metrics["probes"]) == 8 and 0 <= metrics["probe_accuracy"] <= 1
+    assert len(metrics["probes"]) == 10 and 0 <= metrics["probe_accuracy"] <= 1
+    prob = np.load(layout.predictions_path("gru-concat"))
+    assert prob.shape == (metrics["n_test"],)
+    assert metrics["accuracy"] == pytest.approx(np.mean((prob >= 0.5) == np.load(layout.processed_dir / "test.npz")["y"]))
 
+
+def test_unidirectional_reference_trains_and_evaluates(trained):
+    params, layout, _ = trained
+    summary = stages.run_train(params, layout, "lstm-uni")
+    assert summary["status"] == "ok"
+    stages.run_evaluate(params, layout, "lstm-uni")
+    metrics = json.loads(layout.metrics_path("lstm-uni").read_text())
+    assert metrics["direction"] == "unidirectional" and metrics["merge_mode"] is None
+
+
+def test_nan_loss_marks_the_variant_failed_and_evaluate_reports_it(trained, tmp_path):
+    params, layout, _ = trained
+    broken = tiny_params(train={"epochs": 3})
+    again = stages.Layout(tmp_path)
+    import shutil
+
+    shutil.copytree(layout.processed_dir, again.processed_dir)
+    with np.load(layout.processed_dir / "train.npz") as data:  # corrupt labels -> NaN loss
+        y = data["y"].astype(np.float32)
+        y[::7] = np.nan
+        np.savez(again.processed_dir / "train.npz", x=data["x"], y=y, row=data["row"])
+    summary = stages.run_train(broken, again, "simple_rnn-sum")
+    assert summary["status"] == "failed" and "NaN" in summary["error"]
+    assert not (again.model_dir("simple_rnn-sum") / "model.keras").exists()
+    result = stages.run_evaluate(broken, again, "simple_rnn-sum")
+    metrics = json.loads(again.metrics_path("simple_rnn-sum").read_text())
+    assert metrics["status"] == "failed" and "NaN" in metrics["error"] and result["status"] == "failed"
 
 def test_predictor_reads_raw_text_including_odd_input(trained):
     _, layout, _ = trained
@@ -74,5 +105,50 @@ def test_baseline_uses_the_same_test_rows(trained):
     params, layout, _ = trained
     stages.run_baseline(params, layout)
     metrics = json.loads(layout.metrics_path("tfidf-logreg").read_text())
+    assert np.load(layout.predictions_path("tfidf-logreg")).shape == (metrics["n_test"],)
     n_test = len(np.load(layout.processed_dir / "test.npz")["y"])
     assert metrics["n_test"] == n_test and metrics["kind"] == "baseline"
+
+
+def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp_path):
+    """SIGKILL a real `birnn train` process mid-run, re-run it, compare with a clean run."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    params, layout, _ = trained
+    long_run = {"seed": 7, "data": {"builtin_size": 400}, "split": {"min_count": 1},
+                "model": {"embedding_dim": 8, "units": 4},
+                "train": {"epochs": 12, "batch_size": 64, "patience": 12, "lr_patience": 0}}
+    killed, clean = stages.Layout(tmp_path / "killed"), stages.Layout(tmp_path / "clean")
+    for target in (killed, clean):
+        shutil.copytree(layout.processed_dir, target.processed_dir)
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(long_run))
+    cmd = [sys.executable, "-m", "birnn.cli", "--params", str(params_file), "--root", str(killed.root),
+           "train", "gru-concat"]
+    state = killed.checkpoints_dir / "gru-concat" / "state.json"
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.is_file() and json.loads(state.read_text())["epoch"] >= 3:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    assert proc.wait(timeout=30) == -signal.SIGKILL, "training finished before it could be killed"
+    assert not (killed.model_dir("gru-concat") / "model.keras").exists()  # nothing half-written
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    resumed = json.loads((killed.model_dir("gru-concat") / "variant.json").read_text())
+    assert resumed["status"] == "ok" and resumed["resumed_from_epoch"] >= 3
+
+    from birnn.config import parse_params
+
+    stages.run_train(parse_params(long_run), clean, "gru-concat")
+    first = json.loads((killed.model_dir("gru-concat") / "history.json").read_text())
+    second = json.loads((clean.model_dir("gru-concat") / "history.json").read_text())
+    assert first == second

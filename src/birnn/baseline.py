@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .evaluate import classification_metrics
+from .evaluate import classification_metrics, save_predictions
 from .files import write_json
 from .stages import BASELINE_NAME  # noqa: E402  (one name for the baseline everywhere)
 
@@ -23,8 +23,8 @@ def _rows(processed_dir: Path, name: str) -> np.ndarray:
 
 
 def train_baseline(tokens_path: str | Path, processed_dir: str | Path, seed: int,
-                   metrics_path: str | Path) -> dict:
-    """Stage: tokens + split row ids -> reports/metrics/tfidf-logreg.json."""
+                   metrics_path: str | Path, predictions_path: str | Path) -> dict:
+    """Stage: tokens + split row ids -> reports/metrics/tfidf-logreg.json + predictions."""
     processed_dir = Path(processed_dir)
     frame = pd.read_parquet(tokens_path)
     docs = frame["tokens"].str.join(" ").to_numpy(dtype=object)
@@ -39,8 +39,9 @@ def train_baseline(tokens_path: str | Path, processed_dir: str | Path, seed: int
     model.fit(docs[train], labels[train])
     seconds = time.perf_counter() - started
     prob = model.predict_proba(docs[test])[:, 1]
+    save_predictions(predictions_path, prob)
     result = {"variant": BASELINE_NAME, "cell": "tfidf", "merge_mode": None, "direction": None,
-              "kind": "baseline", **classification_metrics(labels[test], prob),
+              "kind": "baseline", "status": "ok", **classification_metrics(labels[test], prob),
               "parameters": int(model[-1].coef_.size + 1), "train_seconds": round(seconds, 3)}
     write_json(metrics_path, result)
     return result

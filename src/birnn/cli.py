@@ -48,20 +48,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _predict(args: argparse.Namespace, params, layout) -> int:
+    """Label texts with --model (a folder or a models:/ URI), else the registry's champion,
+    else the best variant of reports/comparison.json."""
     import json
-
-    from .predict import Predictor
 
     texts = list(args.texts)
     if args.file:
-        texts += [line.rstrip("\n") for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
+        lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        texts += [line for line in lines if line.strip()]
     if not texts:
         print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
         return 2
-    model_dir = Path(args.model) if args.model else _best_model_dir(layout)
-    for p in Predictor.from_dir(model_dir).predict(texts):
-        print(json.dumps({"label": p.label, "probability": round(p.probability, 4), "text": p.text}))
+    for label, probability, text in _label(args.model, texts, params, layout):
+        print(json.dumps({"label": int(label), "probability": round(float(probability), 4), "text": text}))
     return 0
+
+
+def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[int, float, str]]:
+    from .predict import Predictor
+
+    import re
+
+    pyfunc_model = None
+    is_uri = bool(model and re.match(r"^[a-z][a-z0-9+.-]+:/", model))  # models:/NAME@ALIAS, runs:/...
+    if is_uri or model is None and params.tracking.enabled:
+        from . import tracking
+
+        pyfunc_model = tracking.load_model(model, params) if model else tracking.champion_model(params)
+    if pyfunc_model is not None:
+        out = pyfunc_model.predict(texts)
+        return list(zip(out["label"], out["probability"], texts))
+    model_dir = Path(model) if model else _best_model_dir(layout)
+    return [(p.label, p.probability, p.text) for p in Predictor.from_dir(model_dir).predict(texts)]
 
 
 def _best_model_dir(layout) -> Path:
@@ -101,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("variants", help="list the variants params.yaml selects")
     p = sub.add_parser("predict", help="label raw texts with a trained variant")
     p.add_argument("texts", nargs="*")
-    p.add_argument("--model", help="model folder (default: best variant of reports/comparison.json)")
+    p.add_argument("--model", help="model folder (models/<variant>) or MLflow URI (models:/NAME@ALIAS); "
+                                   "default: the registry's champion, else the best variant of "
+                                   "reports/comparison.json")
     p.add_argument("--file", help="a text file, one text per line")
     return parser
 

@@ -1,17 +1,22 @@
-"""All variants side by side: a ranked table (markdown + JSON), a cell x merge-mode
-accuracy grid and its heatmap."""
+"""All variants side by side, compared the way a careful reviewer would: a ranked table, a
+paired significance test of every variant against the best one on the same test rows, the
+minimal-pair probes each variant gets right, a cell x merge-mode heatmap, the validation
+curves, and a plain-language verdict (markdown + JSON)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import CELLS, MERGE_MODES
 from .files import atomic_path, read_json, write_json, write_text
 
-COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "f1", "roc_auc", "log_loss",
-           "probe_accuracy", "parameters", "epochs_run", "seconds_per_epoch", "train_seconds"]
+COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "ci95", "p_vs_best", "f1",
+           "roc_auc", "log_loss", "probe_accuracy", "parameters", "epochs_run",
+           "seconds_per_epoch", "predict_texts_per_second"]
+ALPHA = 0.05
 
 
 def load_metrics(metrics_dir: str | Path, names: list[str]) -> pd.DataFrame:
@@ -21,42 +26,136 @@ def load_metrics(metrics_dir: str | Path, names: list[str]) -> pd.DataFrame:
     if missing:
         raise FileNotFoundError(
             f"{metrics_dir}: no metrics for {missing}; run their evaluate stages first")
-    return pd.DataFrame([read_json(metrics_dir / f"{n}.json") for n in names])
+    frame = pd.DataFrame([read_json(metrics_dir / f"{n}.json") for n in names])
+    if "status" not in frame:
+        frame["status"] = "ok"
+    frame["status"] = frame["status"].fillna("ok")
+    return frame
 
 
-def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path) -> dict:
-    """Stage: reports/metrics/*.json -> reports/comparison.{md,json} + figures/."""
+def mcnemar_p(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
+    """Exact (binomial) McNemar test on paired right/wrong outcomes of two classifiers."""
+    from scipy.stats import binomtest
+
+    only_a = int(np.sum(correct_a & ~correct_b))
+    only_b = int(np.sum(~correct_a & correct_b))
+    if only_a + only_b == 0:
+        return 1.0
+    return float(binomtest(min(only_a, only_b), only_a + only_b, 0.5).pvalue)
+
+
+def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% confidence interval of an accuracy measured on ``total`` test rows."""
+    if total == 0:
+        return (0.0, 1.0)
+    p = correct / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (float(centre - half), float(centre + half))
+
+
+def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
+            predictions_dir: str | Path | None = None, y_test_path: str | Path | None = None,
+            curves_dir: str | Path | None = None) -> dict:
+    """Stage: reports/metrics/*.json (+ predictions) -> reports/comparison.{md,json} + figures/."""
     out_dir = Path(out_dir)
-    table = load_metrics(metrics_dir, names)
-    table = table.reindex(columns=COLUMNS).sort_values(["accuracy", "log_loss"],
-                                                       ascending=[False, True], kind="stable")
+    metrics = load_metrics(metrics_dir, names)
+    failed = metrics[metrics["status"] != "ok"]
+    table = metrics[metrics["status"] == "ok"].copy()
+    table = table.sort_values(["accuracy", "log_loss"], ascending=[False, True], kind="stable")
     table.insert(0, "rank", range(1, len(table) + 1))
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
-    grid = None
-    if len(rnn):
-        grid = rnn.pivot(index="cell", columns="merge_mode", values="accuracy")
-        grid = grid.reindex(index=[c for c in CELLS if c in grid.index],
-                            columns=[m for m in MERGE_MODES if m in grid.columns])
+    _add_significance(table, best, predictions_dir, y_test_path)
+    table = table.reindex(columns=["rank", *COLUMNS, "n_test", "probes"])
+    rnn = table[table["kind"] == "rnn"]
+    grid = _grid(rnn)
     summary = {
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
-        "variants": _records(table),
+        "variants": _records(table.drop(columns=["probes", "n_test"])),
+        "failed": [{"variant": r["variant"], "error": r.get("error")} for _, r in failed.iterrows()],
         "accuracy_grid": {} if grid is None else {
             cell: {mode: _num(v) for mode, v in row.items()} for cell, row in grid.iterrows()},
     }
     baseline = table[table["kind"] == "baseline"]
     if len(baseline) and best is not None:
         summary["gain_over_baseline"] = float(rnn.iloc[0]["accuracy"] - baseline.iloc[0]["accuracy"])
+    summary["verdict"] = _verdict(table, summary)
+    figures = out_dir / "figures"
+    if grid is not None:
+        _heatmap(grid, figures / "accuracy_heatmap.png")
+    if curves_dir is not None and Path(curves_dir).is_dir():
+        _curves(Path(curves_dir), list(rnn["variant"]), figures / "validation_curves.png")
     write_json(out_dir / "comparison.json", summary)
     write_text(out_dir / "comparison.md", _markdown(table, grid, summary))
-    if grid is not None:
-        _heatmap(grid, out_dir / "figures" / "accuracy_heatmap.png")
-    return {"best_variant": best, "best_accuracy": summary["best_accuracy"], "rows": len(table)}
+    return {"best_variant": best, "best_accuracy": summary["best_accuracy"], "rows": len(table),
+            "failed": len(failed)}
+
+
+def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_test_path) -> None:
+    """Wilson CI of each accuracy; McNemar p of each variant against the best one."""
+    table["ci95"] = [
+        "[{:.4f}, {:.4f}]".format(*wilson_interval(round(a * n), int(n))) if pd.notna(n) else None
+        for a, n in zip(table["accuracy"], table.get("n_test", pd.Series([None] * len(table))))]
+    table["p_vs_best"] = None
+    if best is None or predictions_dir is None or y_test_path is None:
+        return
+    with np.load(y_test_path, allow_pickle=False) as data:
+        y_test = data["y"].astype(int)
+    correct = {}
+    for name in table["variant"]:
+        path = Path(predictions_dir) / f"{name}.npy"
+        if path.is_file():
+            correct[name] = (np.load(path, allow_pickle=False) >= 0.5).astype(int) == y_test
+    if best in correct:
+        table["p_vs_best"] = [None if name == best or name not in correct else
+                              mcnemar_p(correct[best], correct[name]) for name in table["variant"]]
+
+
+def _grid(rnn: pd.DataFrame) -> pd.DataFrame | None:
+    bi = rnn[rnn["merge_mode"].notna()]
+    if not len(bi):
+        return None
+    grid = bi.pivot(index="cell", columns="merge_mode", values="accuracy")
+    return grid.reindex(index=[c for c in CELLS if c in grid.index],
+                        columns=[m for m in MERGE_MODES if m in grid.columns])
+
+
+def _verdict(table: pd.DataFrame, summary: dict) -> str:
+    """A few sentences a person can act on."""
+    best = summary["best_variant"]
+    if best is None:
+        return "No recurrent variant finished; see the failed list."
+    rows = table.set_index("variant")
+    n_test = rows.loc[best].get("n_test") if "n_test" in rows else None
+    ties = [v for v, p in zip(table["variant"], table["p_vs_best"])
+            if v != best and p is not None and pd.notna(p) and p >= ALPHA and rows.loc[v, "kind"] == "rnn"]
+    text = f"{best} has the highest test accuracy ({summary['best_accuracy']:.4f}"
+    text += f" on {int(n_test)} test texts)." if n_test is not None and pd.notna(n_test) else ")."
+    if table["p_vs_best"].notna().any():
+        if ties:
+            shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
+            text += (f" {len(ties)} other variant(s) are not significantly worse (McNemar p >= {ALPHA}):"
+                     f" {shown}; pick among them on speed or size rather than on this ranking.")
+        else:
+            text += f" Every other variant is significantly worse (McNemar p < {ALPHA})."
+    if "gain_over_baseline" in summary:
+        text += (f" The TF-IDF + logistic regression baseline scores {summary['gain_over_baseline']:.4f}"
+                 " lower" if summary["gain_over_baseline"] >= 0 else " The bag-of-words baseline wins,"
+                 " so word order adds little on this data")
+        text += "."
+    uni = table[(table["kind"] == "rnn") & table["merge_mode"].isna()]
+    if len(uni):
+        best_uni = uni.iloc[0]
+        text += (f" The best one-way model ({best_uni['variant']}) scores "
+                 f"{best_uni['accuracy']:.4f}, {summary['best_accuracy'] - best_uni['accuracy']:+.4f} "
+                 "from the best bidirectional one.")
+    return text
 
 
 def _num(value):
-    return None if pd.isna(value) else round(float(value), 4)
+    return None if value is None or pd.isna(value) else round(float(value), 4)
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
@@ -65,17 +164,35 @@ def _records(table: pd.DataFrame) -> list[dict]:
 
 
 def _markdown(table: pd.DataFrame, grid: pd.DataFrame | None, summary: dict) -> str:
-    lines = ["# Variant comparison", ""]
-    if summary["best_variant"]:
-        lines += [f"Best recurrent variant: **{summary['best_variant']}** "
-                  f"(test accuracy {summary['best_accuracy']:.4f}).", ""]
-    if "gain_over_baseline" in summary:
-        lines += [f"Gain over the TF-IDF + logistic regression baseline: "
-                  f"{summary['gain_over_baseline']:+.4f} accuracy.", ""]
-    lines += [_display(table[["rank", *COLUMNS]]).to_markdown(index=False, disable_numparse=True), ""]
+    lines = ["# Variant comparison", "", summary["verdict"], ""]
+    lines += [_display(table[["rank", *COLUMNS]]).to_markdown(index=False, disable_numparse=True), "",
+              "`ci95`: Wilson 95% interval of the accuracy. `p_vs_best`: exact McNemar test against "
+              "the best variant on the same test rows; below 0.05 the difference is unlikely to be noise.",
+              ""]
+    if summary["failed"]:
+        lines += ["## Failed variants", ""]
+        lines += [f"- **{f['variant']}**: {f['error']}" for f in summary["failed"]] + [""]
     if grid is not None:
-        lines += ["## Test accuracy by cell and merge mode", "", grid.to_markdown(floatfmt=".4f"), ""]
+        lines += ["## Test accuracy by cell and merge mode", "",
+                  grid.to_markdown(floatfmt=".4f"), "", "![heatmap](figures/accuracy_heatmap.png)", ""]
+    probes = _probe_table(table)
+    if probes is not None:
+        lines += ["## Minimal pairs", "", "Probability of *positive* per probe sentence; "
+                  "a mark means the variant got the label right.", "",
+                  probes.to_markdown(disable_numparse=True), ""]
+    lines += ["## Validation curves", "", "![curves](figures/validation_curves.png)", ""]
     return "\n".join(lines)
+
+
+def _probe_table(table: pd.DataFrame) -> pd.DataFrame | None:
+    rows = {}
+    for _, row in table.iterrows():
+        if isinstance(row.get("probes"), list):
+            rows[row["variant"]] = {
+                f"{p['text']} ({'+' if p['expected'] else '-'})":
+                    f"{p['probability']:.2f} {'✓' if (p['probability'] >= 0.5) == bool(p['expected']) else '✗'}"
+                for p in row["probes"]}
+    return pd.DataFrame(rows).T if rows else None
 
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:
@@ -85,21 +202,33 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
         def fmt(value, column=column):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 return "-"
-            if column in ("rank", "parameters", "epochs_run"):
+            if column in ("rank", "parameters", "epochs_run", "predict_texts_per_second"):
                 return f"{int(value)}"
-            if column in ("seconds_per_epoch", "train_seconds"):
+            if column == "seconds_per_epoch":
                 return f"{float(value):.1f}"
+            if column == "p_vs_best":
+                return f"{float(value):.3g}"
             return f"{value:.4f}" if isinstance(value, float) else str(value)
         shown[column] = shown[column].map(fmt)
     return shown
 
 
-def _heatmap(grid: pd.DataFrame, path: Path) -> None:
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+
+
+def _heatmap(grid: pd.DataFrame, path: Path) -> None:
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * grid.shape[1], 1.2 + 0.8 * grid.shape[0]))
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(values, cmap="viridis", aspect="auto")
@@ -115,6 +244,24 @@ def _heatmap(grid: pd.DataFrame, path: Path) -> None:
     ax.set_title("test accuracy")
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def _curves(curves_dir: Path, variants: list[str], path: Path) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for variant in variants:
+        csv = curves_dir / f"{variant}.csv"
+        if csv.is_file():
+            curve = pd.read_csv(csv)
+            if "val_accuracy" in curve:
+                ax.plot(curve["epoch"], curve["val_accuracy"], marker="o", ms=3, label=variant,
+                        linestyle="--" if variant.endswith("-uni") else "-")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    fig.tight_layout()
+    _save(fig, path)
     plt.close(fig)

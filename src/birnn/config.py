@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CELLS = ("lstm", "gru", "simple_rnn")
+UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
@@ -28,21 +29,58 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SOURCES = ("builtin", "csv", "sentiment140-subset", "sentiment140", "imdb")
+Source = Literal["builtin", "csv", "sentiment140-subset", "sentiment140", "imdb"]
+_SHA256 = r"^[0-9a-fA-F]{64}$"
+
+
+class RemoteParams(_Strict):
+    url: str = Field(min_length=1, description="http(s) address of the archive")
+    sha256: str | None = Field(None, pattern=_SHA256,
+                               description="expected digest of the download; null = not checked")
+
+
+class RemotesParams(_Strict):
+    """Where each real source is fetched from (the real addresses by default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    sentiment140_subset: RemoteParams = Field(RemoteParams(
+        url="https://nyc3.digitaloceanspaces.com/ml-files-distro/v1/sentiment-analysis-is-bad/"
+            "data/sentiment140-subset.csv.zip"), alias="sentiment140-subset")
+    sentiment140: RemoteParams = RemoteParams(
+        url="http://cs.stanford.edu/people/alecmgo/trainingandtestdata.zip",
+        sha256="004a3772c8a7ff9bbfeb875880f47f0679d93fc63e5cf9cff72d54a8a6162e57")
+    imdb: RemoteParams = RemoteParams(
+        url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+        sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe")
+
+    def of(self, source: str) -> RemoteParams:
+        return getattr(self, source.replace("-", "_"))
+
+
 class DataParams(_Strict):
-    source: Literal["builtin", "csv"] = "builtin"
+    source: Source = "builtin"
     builtin_size: int = Field(15_000, gt=0, description="rows of the generated corpus")
     builtin_label_noise: float = Field(0.05, ge=0, lt=0.5, description="share of flipped labels")
-    path: str | None = Field(None, description="csv source: local path of a CSV/TSV/parquet file")
+    remotes: RemotesParams = RemotesParams()
+    path: str | None = Field(
+        None, description="csv source: local path or http(s) URL of a CSV/TSV/parquet file (.gz/.zip ok)")
+    sha256: str | None = Field(None, pattern=_SHA256, description="csv source: optional digest of data.path")
     text_column: str = "text"
     label_column: str = "label"
     label_map: dict[str, int] | None = Field(
         None, description="raw label -> 0/1, e.g. {'negative': 0, 'positive': 1}"
     )
+    max_rows: int | None = Field(None, gt=0, description="keep a stratified, seeded sample of this many rows")
+    proxy: str | None = Field(None, description="http(s) proxy for downloads; default: *_proxy variables")
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
         if self.source == "csv" and not self.path:
             raise ValueError("data.source is 'csv' but data.path is empty: set data.path to the file")
+        if self.proxy and not self.proxy.startswith(("http://", "https://")):
+            raise ValueError(f"data.proxy must be an http(s):// address, got {self.proxy!r}")
         return self
 
 
@@ -50,10 +88,15 @@ class CleanParams(_Strict):
     lowercase: bool = True
     strip_html: bool = True
     min_tokens: int = Field(1, ge=1, description="drop texts with fewer tokens after cleaning")
+    max_chars: int | None = Field(20_000, gt=0, description="drop texts longer than this after cleaning")
     drop_duplicates: bool = True
+    placeholders: bool = Field(True, description="@mentions -> xxuser, URLs -> xxurl")
+    squeeze_repeats: bool = Field(True, description="letters repeated 3+ times -> 2: sooooo -> soo")
 
 
 class SplitParams(_Strict):
+    strategy: Literal["stratified", "given"] = Field(
+        "stratified", description="given = keep the source's own train/test split (imdb); val from train")
     test_size: float = Field(0.15, gt=0, lt=1)
     val_size: float = Field(0.15, gt=0, lt=1)
     vocab_size: int = Field(20_000, gt=2, description="max vocabulary incl. padding and OOV ids")
@@ -86,18 +129,44 @@ class ModelParams(_Strict):
     # >0 disables the fused cuDNN kernels on GPU; kept available, off by default
     recurrent_dropout: float = Field(0.0, ge=0, lt=1)
     mask_zero: bool = True
+    layers: int = Field(1, ge=1, le=4, description="stacked recurrent layers")
+    pooling: Literal["last", "max", "mean"] = Field(
+        "last", description="last state, or max/mean over time of the sequence output")
+    dense_units: int = Field(0, ge=0, description="hidden dense layer before the output; 0 = none")
+    embeddings: Literal["none", "glove"] = Field(
+        "none", description="glove: initialise from a GloVe-format text file (embeddings_path)")
+    embeddings_path: str | None = Field(None, description="e.g. glove.twitter.27B.200d.txt")
+    embeddings_trainable: bool = Field(True, description="fine-tune pretrained vectors (False: frozen)")
+
+    @model_validator(mode="after")
+    def _glove_needs_path(self) -> "ModelParams":
+        if self.embeddings == "glove" and not self.embeddings_path:
+            raise ValueError("model.embeddings is 'glove' but model.embeddings_path is empty: "
+                             "point it at a GloVe text file (word v1 v2 ... per line)")
+        return self
 
 
 class TrainParams(_Strict):
     epochs: int = Field(8, gt=0)
     batch_size: int = Field(256, gt=0)
     patience: int = Field(3, ge=0, description="early stopping on val_loss, best weights restored")
+    min_delta: float = Field(1e-4, ge=0, description="smallest val_loss drop that counts")
     learning_rate: float = Field(5e-3, gt=0)
+    lr_patience: int = Field(2, ge=0, description="epochs without improvement before lr *= lr_factor")
+    lr_factor: float = Field(0.5, gt=0, lt=1)
+    min_learning_rate: float = Field(1e-5, gt=0)
+    clipnorm: float = Field(1.0, gt=0, description="gradient clipping by norm")
+    class_weight: Literal["auto", "balanced", "none"] = Field(
+        "auto", description="auto: balanced weights when the minority class is under 40%")
+    mixed_precision: bool = Field(
+        False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)")
 
 
 class VariantParams(_Strict):
     cells: list[Cell] = Field(default_factory=lambda: list(CELLS), min_length=1)
     merge_modes: list[MergeMode] = Field(default_factory=lambda: list(MERGE_MODES), min_length=1)
+    unidirectional: list[Cell] = Field(
+        default_factory=lambda: list(CELLS), description="cells also trained one-way, as references")
 
 
 class TrackingParams(_Strict):
@@ -109,6 +178,24 @@ class TrackingParams(_Strict):
     experiment: str | None = Field(None, description="default: named after data.source")
 
 
+class OrchestrationParams(_Strict):
+    """How the Prefect flow (flows/) runs the stages; no DVC stage reads these."""
+
+    cron: str = Field("0 2 * * *", min_length=1, description="schedule of the served deployment")
+    timezone: str = Field("UTC", description="IANA zone the cron is read in")
+    deployment: str = Field("nightly", min_length=1, description="name of the served deployment")
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads", description="variant fan-out: threads in the flow process, or a Dask cluster")
+    max_workers: int = Field(2, ge=1, description="threads, or workers of a temporary local Dask cluster")
+    dask_address: str | None = Field(
+        None, description="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (implies dask)")
+    download_retries: int = Field(3, ge=0, description="download task retries, with exponential backoff")
+    train_retries: int = Field(0, ge=0, description="train task retries (a NaN loss recurs: default none)")
+    results_dir: str = Field(".prefect-results", min_length=1,
+                             description="task results and cache keys, relative to the project root")
+    dvc_commit: bool = Field(True, description="record the outputs with dvc commit (+ dvc push to a remote)")
+
+
 class Params(_Strict):
     seed: int = 42
     data: DataParams = DataParams()
@@ -118,9 +205,12 @@ class Params(_Strict):
     train: TrainParams = TrainParams()
     variants: VariantParams = VariantParams()
     tracking: TrackingParams = TrackingParams()
+    orchestration: OrchestrationParams = OrchestrationParams()
 
     def variant_names(self) -> list[str]:
-        return [variant_name(c, m) for c in self.variants.cells for m in self.variants.merge_modes]
+        """Bidirectional variants (cell x merge mode), then the unidirectional references."""
+        bidirectional = [variant_name(c, m) for c in self.variants.cells for m in self.variants.merge_modes]
+        return bidirectional + [variant_name(c, UNIDIRECTIONAL) for c in self.variants.unidirectional]
 
     def flat(self) -> dict[str, Any]:
         """Params as flat dotted keys, the form MLflow and reports use."""
@@ -131,14 +221,17 @@ def variant_name(cell: str, merge_mode: str) -> str:
     return f"{cell}-{merge_mode}"
 
 
-def parse_variant(name: str) -> tuple[str, str]:
+def parse_variant(name: str) -> tuple[str, str | None, str]:
+    """'lstm-concat' -> ('lstm', 'concat', 'bidirectional'); 'gru-uni' -> ('gru', None, 'unidirectional')."""
     cell, _, merge_mode = name.rpartition("-")
+    if cell in CELLS and merge_mode == UNIDIRECTIONAL:
+        return cell, None, "unidirectional"
     if cell not in CELLS or merge_mode not in MERGE_MODES:
         raise ParamsError(
-            f"unknown variant {name!r}: expected '<cell>-<merge_mode>' with cell in {CELLS} "
-            f"and merge_mode in {MERGE_MODES}"
+            f"unknown variant {name!r}: expected '<cell>-<merge_mode>' or '<cell>-uni' with cell in "
+            f"{CELLS} and merge_mode in {MERGE_MODES}"
         )
-    return cell, merge_mode
+    return cell, merge_mode, "bidirectional"
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

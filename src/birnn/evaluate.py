@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 from sklearn import metrics as skm
 
-from .files import write_json
+from .files import atomic_path, write_json
 from .split import load_split
-from .train import load_variant_info
+from .train import MODEL_FILE, load_variant_info
 
 # (text, expected label): pairs that share their words but differ in order or negation
 PROBES = [
+    ("i love playing ball", 1),
+    ("i do not love playing ball", 0),
     ("the acting was great", 1),
     ("the acting was not great", 0),
     ("great acting but a boring plot", 0),
@@ -42,20 +44,36 @@ def classification_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: floa
     }
 
 
-def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_path: str | Path) -> dict:
-    """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json."""
+def save_predictions(path: str | Path, prob: np.ndarray) -> None:
+    """Test-set probabilities, row-aligned with test.npz: compare pairs variants on them."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, prob.astype(np.float32), allow_pickle=False)
+
+
+def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_path: str | Path,
+                     predictions_path: str | Path) -> dict:
+    """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json + predictions."""
     from .predict import Predictor
 
+    info = load_variant_info(model_dir)
+    identity = {"variant": info["variant"], "cell": info["cell"], "merge_mode": info["merge_mode"],
+                "direction": info["direction"], "kind": "rnn"}
+    if info.get("status", "ok") != "ok" or not (Path(model_dir) / MODEL_FILE).is_file():
+        result = {**identity, "status": "failed", "error": info.get("error") or "no model was saved",
+                  "epochs_run": info.get("epochs_run", 0)}
+        write_json(metrics_path, result)
+        Path(predictions_path).unlink(missing_ok=True)
+        return result
     predictor = Predictor.from_dir(model_dir)
     x_test, y_test = load_split(processed_dir, "test")
     started = time.perf_counter()
     prob = predictor.model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)
     seconds = time.perf_counter() - started
-    info = load_variant_info(model_dir)
+    save_predictions(predictions_path, prob)
     probes = predictor.predict([text for text, _ in PROBES])
     result = {
-        "variant": info["variant"], "cell": info["cell"], "merge_mode": info["merge_mode"],
-        "direction": info["direction"], "kind": "rnn",
+        **identity, "status": "ok",
         **classification_metrics(y_test, prob),
         "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
         "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}

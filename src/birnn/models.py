@@ -1,6 +1,8 @@
-"""Keras 3 models, backend-neutral: no tf.* here, so TensorFlow, JAX and PyTorch all run them.
+"""Keras 3 models, backend-neutral: keras APIs only, so TensorFlow, JAX and PyTorch all run them.
 
-    tokens -> Embedding(mask_zero) -> SpatialDropout1D -> [Bidirectional](cell) -> Dropout -> Dense(1)
+    token ids -> Embedding(mask_zero) -> SpatialDropout1D
+              -> [Bidirectional(merge_mode)](cell) x layers -> pooling -> Dropout
+              -> [Dense(relu)] -> Dense(1, sigmoid)
 
 With the defaults (tanh/sigmoid activations, recurrent_dropout=0, right padding) the LSTM
 and GRU layers are eligible for the fused cuDNN kernels when a GPU is visible.
@@ -21,26 +23,50 @@ Direction = Literal["bidirectional", "unidirectional"]
 
 def build_model(cell: str, merge_mode: str | None, vocab_size: int, max_len: int,
                 params: ModelParams, direction: Direction = "bidirectional",
-                learning_rate: float = 1e-3) -> keras.Model:
-    """One compiled binary classifier for a (cell, merge_mode, direction) variant."""
+                learning_rate: float = 1e-3, clipnorm: float = 1.0,
+                embedding_matrix=None) -> keras.Model:
+    """One compiled binary classifier for a (cell, merge_mode, direction) variant.
+
+    ``embedding_matrix`` (vocab_size x embedding_dim) initialises the embedding, e.g. GloVe;
+    ``params.embeddings_trainable`` decides whether it is fine-tuned or frozen.
+    """
     if cell not in CELL_LAYERS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(CELL_LAYERS)}")
     inputs = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
-    x = layers.Embedding(vocab_size, params.embedding_dim, mask_zero=params.mask_zero,
-                         name="embedding")(inputs)
+    pretrained = embedding_matrix is not None
+    x = layers.Embedding(
+        vocab_size, params.embedding_dim, mask_zero=params.mask_zero, name="embedding",
+        embeddings_initializer=keras.initializers.Constant(embedding_matrix) if pretrained else "uniform",
+        trainable=params.embeddings_trainable or not pretrained)(inputs)
     if params.spatial_dropout:
         x = layers.SpatialDropout1D(params.spatial_dropout)(x)
-    rnn = CELL_LAYERS[cell](params.units, recurrent_dropout=params.recurrent_dropout, name=cell)
-    if direction == "bidirectional":
-        rnn = layers.Bidirectional(rnn, merge_mode=merge_mode, name=f"bi_{cell}_{merge_mode}")
-    x = rnn(x)
+    for depth in range(params.layers):
+        keep_sequence = depth < params.layers - 1 or params.pooling != "last"
+        x = _recurrent(cell, merge_mode, direction, params, keep_sequence, depth)(x)
+    if params.pooling == "max":
+        x = layers.GlobalMaxPooling1D(name="max_over_time")(x)
+    elif params.pooling == "mean":
+        x = layers.GlobalAveragePooling1D(name="mean_over_time")(x)
     if params.dropout:
         x = layers.Dropout(params.dropout)(x)
-    outputs = layers.Dense(1, activation="sigmoid", name="positive_probability")(x)
-    model = keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or direction}")
+    if params.dense_units:
+        x = layers.Dense(params.dense_units, activation="relu", name="hidden")(x)
+    # float32 output even under a mixed-precision policy: a float16 sigmoid saturates
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
+    model = keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or 'uni'}")
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def _recurrent(cell: str, merge_mode: str | None, direction: Direction, params: ModelParams,
+               return_sequences: bool, depth: int) -> layers.Layer:
+    suffix = f"_{depth + 1}" if depth else ""
+    rnn = CELL_LAYERS[cell](params.units, recurrent_dropout=params.recurrent_dropout,
+                            return_sequences=return_sequences, name=f"{cell}{suffix}")
+    if direction == "unidirectional":
+        return rnn
+    return layers.Bidirectional(rnn, merge_mode=merge_mode, name=f"bi_{cell}_{merge_mode}{suffix}")

@@ -44,6 +44,24 @@ def split_indices(labels: np.ndarray, test_size: float, val_size: float,
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 
+def given_split_indices(frame: pd.DataFrame, labels: np.ndarray, val_size: float,
+                        seed: int) -> dict[str, np.ndarray]:
+    """split.strategy: given -- the source's own test rows stay the test split; ``val_size``
+    of the source's training rows (stratified) become the validation split."""
+    from sklearn.model_selection import train_test_split
+
+    if "split" not in frame.columns:
+        raise ValueError("split.strategy is 'given' but this source has no train/test split of its "
+                         "own (only imdb has one); use split.strategy: stratified")
+    given = frame["split"].astype(str).to_numpy()
+    test, rest = np.flatnonzero(given == "test"), np.flatnonzero(given == "train")
+    if len(test) == 0 or len(rest) == 0:
+        raise ValueError(f"split.strategy is 'given' but the data has {len(rest)} train and "
+                         f"{len(test)} test rows; both are needed")
+    train, val = train_test_split(rest, test_size=val_size, stratify=labels[rest], random_state=seed)
+    return {"train": np.sort(train), "val": np.sort(val), "test": test}
+
+
 def build_vocab(tokens: pd.Series, vocab_size: int, min_count: int) -> list[str]:
     """Words of ``tokens`` (the training split) kept by frequency; index i is id i+2."""
     counts = tokens.explode().dropna().value_counts()
@@ -90,7 +108,10 @@ def split(tokens_path: str | Path, params: SplitParams, seed: int, out_dir: str 
     frame = pd.read_parquet(tokens_path)
     labels = frame["label"].to_numpy(dtype=np.int8)
     _check_enough_rows(labels, params)
-    parts = split_indices(labels, params.test_size, params.val_size, seed)
+    if params.strategy == "given":
+        parts = given_split_indices(frame, labels, params.val_size, seed)
+    else:
+        parts = split_indices(labels, params.test_size, params.val_size, seed)
     train_tokens = frame["tokens"].iloc[parts["train"]]
     vocab = build_vocab(train_tokens, params.vocab_size, params.min_count)
     max_len = choose_max_len(train_tokens.str.len(), params)

@@ -40,7 +40,13 @@ class Layout:
     @property
     def curves_dir(self) -> Path: return self.reports_dir / "curves"
 
+    @property
+    def predictions_dir(self) -> Path: return self.reports_dir / "predictions"
+    @property
+    def checkpoints_dir(self) -> Path: return self.root / ".checkpoints"
+
     def model_dir(self, variant: str) -> Path: return self.models_dir / variant
+    def predictions_path(self, name: str) -> Path: return self.predictions_dir / f"{name}.npy"
     def metrics_path(self, name: str) -> Path: return self.metrics_dir / f"{name}.json"
     def curve_path(self, variant: str) -> Path: return self.curves_dir / f"{variant}.csv"
 
@@ -68,8 +74,8 @@ def run_clean(params: Params, layout: Layout) -> dict:
     from . import clean, sources
 
     raw = sources.read_raw(layout.raw_dir, params.data)
-    report = clean.clean(raw, params.clean, params.data.label_map, layout.clean_path,
-                         layout.reports_dir / "clean_report.json")
+    report = clean.clean(raw, params.clean, sources.label_map(params.data), layout.clean_path,
+                         layout.reports_dir / "clean_report.json", params.data.max_rows, params.seed)
     return _done("clean", report)
 
 
@@ -90,7 +96,7 @@ def run_train(params: Params, layout: Layout, variant: str) -> dict:
 
     summary = train.train_variant(layout.processed_dir, variant, params.model, params.train,
                                   params.clean, params.seed, layout.model_dir(variant),
-                                  layout.curve_path(variant))
+                                  layout.curve_path(variant), layout.checkpoints_dir / variant)
     return _done(f"train {variant}", summary)
 
 
@@ -98,16 +104,17 @@ def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
     from . import evaluate
 
     result = evaluate.evaluate_variant(layout.model_dir(variant), layout.processed_dir,
-                                       layout.metrics_path(variant))
-    keys = ("accuracy", "f1", "roc_auc", "probe_accuracy")
-    return _done(f"evaluate {variant}", {k: result[k] for k in keys})
+                                       layout.metrics_path(variant), layout.predictions_path(variant))
+    keys = ("status", "error", "accuracy", "f1", "roc_auc", "probe_accuracy")
+    return _done(f"evaluate {variant}", {k: result[k] for k in keys if k in result})
 
 
 def run_baseline(params: Params, layout: Layout) -> dict:
     from . import baseline
 
     result = baseline.train_baseline(layout.tokens_path, layout.processed_dir, params.seed,
-                                     layout.metrics_path(BASELINE_NAME))
+                                     layout.metrics_path(BASELINE_NAME),
+                                     layout.predictions_path(BASELINE_NAME))
     return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc")})
 
 
@@ -118,7 +125,11 @@ def compared_names(params: Params) -> list[str]:
 def run_compare(params: Params, layout: Layout) -> dict:
     from . import compare
 
-    return _done("compare", compare.compare(layout.metrics_dir, compared_names(params), layout.reports_dir))
+    summary = compare.compare(layout.metrics_dir, compared_names(params), layout.reports_dir,
+                              predictions_dir=layout.predictions_dir,
+                              y_test_path=layout.processed_dir / "test.npz",
+                              curves_dir=layout.curves_dir)
+    return _done("compare", summary)
 
 
 def run_track(params: Params, layout: Layout, params_file: Path | None = None) -> dict:

@@ -1,20 +1,27 @@
-"""MLflow: the one module that talks to MLflow.
+"""MLflow: the one module that logs to MLflow (birnn.pyfunc is what MLflow loads back).
 
 Training never depends on MLflow. After the variants are evaluated, ``log_pipeline`` replays
-what the stages saved (params, per-epoch history, test metrics, curves, models) into one
-parent run per pipeline run with one nested child run per variant. The parent is tagged
-with a fingerprint of everything logged, so replaying unchanged outputs finds the existing
-run instead of creating a duplicate.
+what the stages saved into one parent run per pipeline run with one nested child run per
+variant: flat params, per-epoch curves, test metrics, curve and confusion-matrix PNGs, the
+metrics JSON and each variant as a pyfunc model that reads raw text. The best variant is
+registered as ``<experiment or source>-sentiment`` with the alias ``champion``.
+
+The parent gets a fingerprint of everything logged as its last step, so replaying unchanged
+outputs finds the finished run instead of creating a duplicate, and a replay after a
+half-finished attempt logs everything again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
 import re
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,13 @@ from .files import read_json, sha256_file, sha256_tree, write_json
 
 log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
+CHAMPION_ALIAS = "champion"
+# without it MLflow 3's UI opens a new experiment on its GenAI overview, not on the runs table
+EXPERIMENT_KIND_TAG, TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
+# what the logged model needs to import (pinned to what logged it); found, not inferred:
+# MLflow's inference would load every model in a subprocess
+_MODEL_REQUIREMENTS = ("mlflow", "keras", "tensorflow-cpu", "tensorflow", "jax", "numpy", "pandas",
+                       "pyarrow", "pydantic", "pyyaml")
 
 
 def tracking_uri(params: Params) -> str:
@@ -34,73 +48,188 @@ def experiment_name(params: Params) -> str:
     return params.tracking.experiment or f"birnn-{params.data.source}"
 
 
+def registered_model_name(params: Params) -> str:
+    return f"{params.tracking.experiment or params.data.source}-sentiment"
+
+
 def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_dir: Path,
                  curves_dir: Path, reports_dir: Path, processed_dir: Path,
                  params_file: Path | None = None) -> dict[str, Any]:
-    """Log the finished pipeline run; return {parent_run_id, children, created, ...}."""
+    """Log the finished pipeline run; return {parent_run_id, children, created, champion, ...}."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
     uri = tracking_uri(params)
     mlflow.set_tracking_uri(uri)
-    experiment_id = _ensure_experiment(mlflow, experiment_name(params), params.tracking.artifact_root)
+    # a local store gets artifacts under params' artifact_root; a server keeps its own
+    artifact_root = params.tracking.artifact_root if _is_local(uri) else None
+    experiment_id = _ensure_experiment(mlflow, experiment_name(params), artifact_root)
     fingerprint = _fingerprint(params, [metrics_dir / f"{n}.json" for n in names])
     existing = mlflow.search_runs([experiment_id], filter_string=f"tags.`{FINGERPRINT_TAG}` = '{fingerprint}'",
                                   output_format="list", max_results=1)
     if existing:
         run = existing[0]
         return {"status": "logged", "created": False, "uri": _redact(uri), "experiment_id": experiment_id,
-                "parent_run_id": run.info.run_id, "fingerprint": fingerprint}
+                "parent_run_id": run.info.run_id, "fingerprint": fingerprint,
+                "champion": run.data.tags.get("champion")}
+    started = time.perf_counter()
     tags = {
-        FINGERPRINT_TAG: fingerprint,
         "git_commit": _git_commit(),
         "data_sha256": sha256_tree(processed_dir) if processed_dir.exists() else "missing",
+        "dvc_data_md5": _dvc_hash(processed_dir),
         "params_sha256": sha256_file(params_file) if params_file and params_file.is_file() else "n/a",
         "source": params.data.source,
     }
+    comparison = read_json(reports_dir / "comparison.json") if (reports_dir / "comparison.json").is_file() else {}
+    best = comparison.get("best_variant")
     children: dict[str, str] = {}
+    model_ids: dict[str, str] = {}
+    champion = None
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"pipeline-{params.data.source}",
                           tags=tags) as parent:
         mlflow.log_params(params.flat())
         for name in ("comparison.json", "comparison.md", "clean_report.json"):
             if (reports_dir / name).is_file():
                 mlflow.log_artifact(str(reports_dir / name))
-        heatmap = reports_dir / "figures" / "accuracy_heatmap.png"
-        if heatmap.is_file():
-            mlflow.log_artifact(str(heatmap), "figures")
-        comparison = reports_dir / "comparison.json"
-        if comparison.is_file():
-            best = read_json(comparison)
-            if best.get("best_accuracy") is not None:
-                mlflow.log_metric("best_accuracy", best["best_accuracy"])
-                mlflow.set_tag("best_variant", best["best_variant"])
+        if (reports_dir / "figures").is_dir():
+            mlflow.log_artifacts(str(reports_dir / "figures"), "figures")
+        if comparison.get("best_accuracy") is not None:
+            mlflow.log_metric("best_accuracy", comparison["best_accuracy"])
+        if best:
+            mlflow.set_tag("best_variant", best)
+        model_seconds = []
         for name in names:
-            children[name] = _log_variant(mlflow, experiment_id, params, name, metrics_dir,
-                                          models_dir, curves_dir)
+            children[name], model_id, seconds = _log_variant(mlflow, experiment_id, params, name,
+                                                             metrics_dir, models_dir, curves_dir)
+            if model_id:
+                model_ids[name] = model_id
+                model_seconds.append(seconds)
+        if best in model_ids:
+            champion = _register_champion(mlflow, params, best, model_ids[best], parent.info.run_id)
+            mlflow.set_tags({"champion": champion["uri"], "champion_version": champion["version"]})
+        mlflow.log_metric("tracking_seconds", round(time.perf_counter() - started, 2))
+        if model_seconds:
+            mlflow.log_metric("model_log_seconds_mean", round(sum(model_seconds) / len(model_seconds), 3))
+        mlflow.set_tag(FINGERPRINT_TAG, fingerprint)  # last: only a complete run is found again
     return {"status": "logged", "created": True, "uri": _redact(uri), "experiment_id": experiment_id,
-            "parent_run_id": parent.info.run_id, "children": children, "fingerprint": fingerprint}
+            "parent_run_id": parent.info.run_id, "children": children, "models": model_ids,
+            "champion": champion["uri"] if champion else None, "fingerprint": fingerprint,
+            "seconds": round(time.perf_counter() - started, 2)}
 
 
 def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_dir: Path,
-                 models_dir: Path, curves_dir: Path) -> str:
+                 models_dir: Path, curves_dir: Path) -> tuple[str, str | None, float]:
+    """One child run; returns (run id, logged model id or None, seconds spent logging the model)."""
+    from mlflow.entities import Metric
+
     metrics = read_json(metrics_dir / f"{name}.json")
+    model_dir = models_dir / name
+    info = read_json(model_dir / "variant.json") if (model_dir / "variant.json").is_file() else {}
     tags = {"variant": name, "kind": metrics.get("kind", "rnn"), "cell": str(metrics.get("cell")),
             "merge_mode": str(metrics.get("merge_mode")), "direction": str(metrics.get("direction")),
-            "seed": str(params.seed)}
+            "seed": str(metrics.get("seed", info.get("seed", params.seed))),
+            "status": str(metrics.get("status", "ok"))}
+    if metrics.get("error"):
+        tags["error"] = str(metrics["error"])[:4000]
+    model_id, seconds = None, 0.0
     with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True, tags=tags) as child:
-        mlflow.log_params({**params.flat(), "variant": name})
-        history_file = models_dir / name / "history.json"
-        if history_file.is_file():
-            history = read_json(history_file)
-            for epoch in range(len(history.get("loss", []))):
-                mlflow.log_metrics({k: v[epoch] for k, v in history.items()}, step=epoch + 1)
-        mlflow.log_metrics({f"test_{k}": float(v) for k, v in metrics.items()
-                            if isinstance(v, (int, float)) and not isinstance(v, bool)})
+        run_id = child.info.run_id
+        mlflow.log_params({**params.flat(), "variant": name, **_resolved_params(model_dir)})
+        history = read_json(model_dir / "history.json") if (model_dir / "history.json").is_file() else {}
+        now = int(time.time() * 1000)
+        batch = [Metric(key, float(values[epoch]), now, epoch + 1)
+                 for key, values in history.items() for epoch in range(len(values))]
+        batch += [Metric(f"test_{k}", float(v), now, 0) for k, v in metrics.items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        for start in range(0, len(batch), 1000):  # MLflow's per-call limit
+            mlflow.MlflowClient().log_batch(run_id, metrics=batch[start:start + 1000])
         mlflow.log_artifact(str(metrics_dir / f"{name}.json"))
         if (curves_dir / f"{name}.csv").is_file():
             mlflow.log_artifact(str(curves_dir / f"{name}.csv"))
-        if (models_dir / name).is_dir():
-            mlflow.log_artifacts(str(models_dir / name), "model")
-    return child.info.run_id
+        with tempfile.TemporaryDirectory() as tmp:
+            for png in _figures(name, history, metrics, Path(tmp)):
+                mlflow.log_artifact(str(png), "plots")
+        if _is_model_dir(model_dir):
+            started = time.perf_counter()
+            model_id = _log_model(mlflow, model_dir)
+            seconds = time.perf_counter() - started
+            mlflow.set_tag("model_uri", f"models:/{model_id}")
+    return run_id, model_id, seconds
+
+
+def _log_model(mlflow, model_dir: Path) -> str:
+    """The variant as a pyfunc model: raw text in, label + probability out."""
+    import pandas as pd
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    from . import pyfunc
+
+    package = Path(pyfunc.__file__).parent
+    # one unnamed string column: accepts a DataFrame column `text` and a plain list of texts
+    signature = ModelSignature(inputs=Schema([ColSpec("string")]),
+                               outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]))
+    example = pd.DataFrame({pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]})
+    info = mlflow.pyfunc.log_model(
+        name="model", python_model=str(package / "mlflow_model.py"),  # models from code, no pickle
+        artifacts={pyfunc.ARTIFACT_KEY: str(model_dir)}, code_paths=[str(package)],
+        signature=signature, input_example=example, pip_requirements=_requirements())
+    return info.model_id
+
+
+def _register_champion(mlflow, params: Params, variant: str, model_id: str, parent_run_id: str) -> dict:
+    name = registered_model_name(params)
+    version = mlflow.register_model(f"models:/{model_id}", name,
+                                    tags={"variant": variant, "parent_run_id": parent_run_id})
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
+    log.info("registered %s as %s version %s, alias @%s", variant, name, version.version, CHAMPION_ALIAS)
+    return {"uri": f"models:/{name}@{CHAMPION_ALIAS}", "version": str(version.version), "variant": variant}
+
+
+def champion_model(params: Params):
+    """The registry's champion as a loaded pyfunc model, or None when there is none (or no store).
+
+    For `birnn predict`: an embedded store that was never created is not created here, and a
+    server that does not answer is reported and skipped instead of retried for minutes.
+    """
+    uri = tracking_uri(params)
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
+        return None
+    if "://" not in uri and not Path(uri).exists():
+        return None
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    mlflow.set_tracking_uri(uri)
+    name = registered_model_name(params)
+    try:
+        version = mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION_ALIAS)
+    except MlflowException as err:
+        if "RESOURCE_DOES_NOT_EXIST" not in str(err.error_code) and "not found" not in str(err).lower():
+            log.warning("model registry at %s: %s", _redact(uri), _redact(str(err))[:300])
+        return None
+    except Exception as err:  # noqa: BLE001 - an unreachable server must not stop predict
+        log.warning("model registry at %s unreachable (%s); using the local model", _redact(uri),
+                    type(err).__name__)
+        return None
+    model_uri = f"models:/{name}@{CHAMPION_ALIAS}"
+    log.info("predicting with %s (version %s, variant %s)", model_uri, version.version,
+             version.tags.get("variant", "?"))
+    return load_model(model_uri, params)
+
+
+def load_model(model_uri: str, params: Params | None = None):
+    """Any logged variant model (models:/..., runs:/...) as a pyfunc model."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+
+    if params is not None:
+        mlflow.set_tracking_uri(tracking_uri(params))
+    return mlflow.pyfunc.load_model(model_uri)
 
 
 def track(params: Params, names: list[str], out_path: Path, **paths: Path) -> dict[str, Any]:
@@ -123,14 +252,108 @@ def track(params: Params, names: list[str], out_path: Path, **paths: Path) -> di
     return result
 
 
-def _ensure_experiment(mlflow, name: str, artifact_root: str) -> str:
+def _figures(name: str, history: dict, metrics: dict, out: Path) -> list[Path]:
+    """curves.png (loss and accuracy by epoch) and confusion_matrix.png, where there is data."""
+    if not history and not metrics.get("confusion_matrix"):
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    if history.get("loss"):
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            for series in (key, f"val_{key}"):
+                if history.get(series):
+                    ax.plot(range(1, len(history[series]) + 1), history[series], marker="o", label=series)
+            ax.set_xlabel("epoch")
+            ax.set_title(key)
+            ax.legend()
+        fig.suptitle(name)
+        fig.tight_layout()
+        written.append(out / "curves.png")
+        fig.savefig(written[-1], dpi=90)
+        plt.close(fig)
+    matrix = metrics.get("confusion_matrix")
+    if matrix:
+        fig, ax = plt.subplots(figsize=(3.6, 3.2))
+        ax.imshow(matrix, cmap="Blues")
+        for i, row in enumerate(matrix):
+            for j, value in enumerate(row):
+                ax.text(j, i, str(value), ha="center", va="center")
+        ax.set_xticks([0, 1], ["neg", "pos"])
+        ax.set_yticks([0, 1], ["neg", "pos"])
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"{name}: confusion")
+        fig.tight_layout()
+        written.append(out / "confusion_matrix.png")
+        fig.savefig(written[-1], dpi=90)
+        plt.close(fig)
+    return written
+
+
+def _resolved_params(model_dir: Path) -> dict[str, Any]:
+    """What params only decide at run time (max_len: auto, the vocabulary size) shaped the model too."""
+    vocab_file = model_dir / "vocab.json"
+    if not vocab_file.is_file():
+        return {}
+    vocab = read_json(vocab_file)
+    return {"resolved.max_len": vocab.get("max_len"), "resolved.vocab_words": len(vocab.get("words", []))}
+
+
+def _is_model_dir(model_dir: Path) -> bool:
+    return all((model_dir / f).is_file() for f in ("model.keras", "vocab.json", "variant.json"))
+
+
+def _requirements() -> list[str]:
+    found = []
+    for dist in _MODEL_REQUIREMENTS:
+        try:
+            found.append(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _is_local(uri: str) -> bool:
+    return not uri.startswith(("http://", "https://", "databricks"))
+
+
+def _ensure_experiment(mlflow, name: str, artifact_root: str | None) -> str:
+    """The experiment, created as a model-training one so the UI opens on its runs table."""
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
+        if EXPERIMENT_KIND_TAG not in found.tags:
+            mlflow.MlflowClient().set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, TRAINING_KIND)
         return found.experiment_id
     location = None
-    if "://" not in artifact_root:
+    if artifact_root and "://" not in artifact_root:
         location = Path(artifact_root).resolve().as_uri()
-    return mlflow.create_experiment(name, artifact_location=location)
+    elif artifact_root:
+        location = artifact_root
+    return mlflow.create_experiment(name, artifact_location=location,
+                                    tags={EXPERIMENT_KIND_TAG: TRAINING_KIND})
+
+
+def _dvc_hash(processed_dir: Path) -> str:
+    """DVC's md5 of the processed split from dvc.lock, when the lock describes this very folder."""
+    lock = processed_dir.parent.parent / "dvc.lock"
+    if not lock.is_file():
+        return "n/a"
+    import yaml
+
+    try:
+        stage = (yaml.safe_load(lock.read_text()) or {}).get("stages", {}).get("split", {})
+        out = next(o for o in stage.get("outs", []) if o.get("path") == "data/processed")
+    except (yaml.YAMLError, StopIteration, AttributeError):
+        return "n/a"
+    files = [p for p in processed_dir.rglob("*") if p.is_file()]
+    if out.get("nfiles") != len(files) or out.get("size") != sum(p.stat().st_size for p in files):
+        return "stale"  # e.g. the Prefect flow rewrote the split after the last `dvc repro`
+    return str(out.get("md5", "n/a"))
 
 
 def _fingerprint(params: Params, files: list[Path]) -> str:
