@@ -36,8 +36,10 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "birnn")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import yaml  # noqa: E402
-from prefect import allow_failure, flow, get_run_logger, task  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.logging.handlers import APILogHandler  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
@@ -142,7 +144,17 @@ def _keras_lock() -> threading.Lock:
     return stages.__dict__.setdefault("_flow_keras_lock", threading.Lock())
 
 
+def _forward_stage_logs() -> None:
+    # on a Dask worker this module arrives pickled: its PREFECT_LOGGING_EXTRA_LOGGERS line never
+    # ran there, so hand the stage summaries of the "birnn" logger to Prefect here
+    logger = logging.getLogger("birnn")
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(h, APILogHandler) for h in logger.handlers):
+        logger.addHandler(APILogHandler())
+
+
 def train_variant(params: Params, layout: Layout, variant: str) -> dict:
+    _forward_stage_logs()
     with _keras_lock():
         summary = stages.run_train(params, layout, variant)
     if summary.get("status") == "failed":
@@ -152,6 +164,7 @@ def train_variant(params: Params, layout: Layout, variant: str) -> dict:
 
 def evaluate_variant(params: Params, layout: Layout, variant: str) -> dict:
     # also runs for a failed variant: it writes the failed metrics record compare lists
+    _forward_stage_logs()
     with _keras_lock():
         return stages.run_evaluate(params, layout, variant)
 
@@ -206,9 +219,9 @@ def task_runner(o: OrchestrationParams):
     import cloudpickle
     from prefect_dask import DaskTaskRunner
 
-    module = sys.modules[__name__]
-    if __name__ != "__main__":  # workers need not import flows/: ship this module's code
-        cloudpickle.register_pickle_by_value(module)
+    if __name__ != "__main__" and __name__ in sys.modules:
+        # workers need not import flows/ (__main__ is shipped by value anyway): ship this code
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
     if o.dask_address:
         return DaskTaskRunner(address=o.dask_address)
     # one thread per worker process: each training gets its own process-global seeds
@@ -227,12 +240,14 @@ def _dvc(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 @task(name="dvc commit", cache_policy=NO_CACHE)
 def dvc_commit(root: str, failed_variants: list[str]) -> list[str]:
-    """Record the outputs in dvc.lock; a failed variant's train stage stays unrecorded (dvc repro retries it)."""
+    """Record the outputs in dvc.lock. A failed variant's train and evaluate stages stay
+    unrecorded (its evaluate has no predictions to record), so `dvc repro` retries them."""
     path = Path(root)
     skip = set()
     for variant in failed_variants:
         cell, _, direction = parse_variant(variant)
-        skip.add(f"train@{variant}" if direction == "bidirectional" else f"train_uni@{cell}")
+        suffix = f"@{variant}" if direction == "bidirectional" else f"_uni@{cell}"
+        skip |= {f"train{suffix}", f"evaluate{suffix}"}
     names = _dvc(path, "stage", "list", "--name-only").stdout.split()
     targets = [n for n in names if n not in skip]
     _dvc(path, "commit", "--force", *(targets if skip else []))
@@ -260,21 +275,23 @@ def _dvc_relevant(params: Params) -> dict:
 def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]:
     """train -> evaluate for every variant, in parallel on this flow's task runner."""
     o, layout = params.orchestration, Layout(Path(root))
-    trained = {v: train.with_options(**_run_options(o, layout, "train", v)).submit(params, layout, v)
+    trained = {train.with_options(**_run_options(o, layout, "train", v)).submit(params, layout, v): v
                for v in names}
-    evaluated = {v: evaluate.with_options(**_run_options(o, layout, "evaluate", v))
-                 .submit(params, layout, v, wait_for=[allow_failure(trained[v])]) for v in names}
-    outcome: dict[str, str] = {}
-    for v in names:
-        evaluated[v].wait()
-        state = trained[v].state
-        if not state.is_completed():
-            outcome[v] = f"failed: {state.message or state.name}"
-        elif not evaluated[v].state.is_completed():
-            outcome[v] = f"failed: evaluate: {evaluated[v].state.message}"
-        else:
-            outcome[v] = "ok"
-    return outcome
+    evaluated, outcome = {}, {}
+    # evaluate each variant as soon as its training ends, failed or not: a failed variant's
+    # evaluate writes the failure record that compare lists
+    for future in as_completed(list(trained)):
+        v = trained[future]
+        future.wait()  # returns at once; makes .state final (a Dask future's is only fetched then)
+        if not future.state.is_completed():
+            outcome[v] = f"failed: {future.state.message or future.state.name}"
+        evaluated[v] = evaluate.with_options(**_run_options(o, layout, "evaluate", v)).submit(params, layout, v)
+    for v, future in evaluated.items():
+        future.wait()
+        if v not in outcome and not future.state.is_completed():
+            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
+        outcome.setdefault(v, "ok")
+    return {v: outcome[v] for v in names}
 
 
 @flow(name=FLOW_NAME, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=2))

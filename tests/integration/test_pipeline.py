@@ -24,9 +24,9 @@ TINY = {
     "split": {"min_count": 1},
     "model": {"embedding_dim": 8, "units": 4},
     "train": {"epochs": 2, "batch_size": 64, "patience": 1},
-    "variants": {"cells": ["lstm", "gru"], "merge_modes": ["concat", "mul"]},
+    "variants": {"cells": ["lstm", "gru"], "merge_modes": ["concat", "mul"], "unidirectional": ["lstm"]},
 }
-VARIANTS = ["lstm-concat", "lstm-mul", "gru-concat", "gru-mul"]
+VARIANTS = ["lstm-concat", "lstm-mul", "gru-concat", "gru-mul", "lstm-uni"]
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -82,7 +82,7 @@ def test_dvc_repro_produces_metrics_comparison_and_models(dvc_project):
         metrics = json.loads((root / "reports" / "metrics" / f"{name}.json").read_text())
         assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["n_test"] > 0
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
-    assert comparison["best_variant"] in VARIANTS and len(comparison["variants"]) == 5
+    assert comparison["best_variant"] in VARIANTS and len(comparison["variants"]) == len(VARIANTS) + 1
     assert (root / "reports" / "comparison.md").read_text().startswith("# Variant comparison")
     for variant in VARIANTS:
         assert (root / "models" / variant / "model.keras").is_file()
@@ -114,7 +114,7 @@ def test_changing_epochs_invalidates_training_but_not_data_stages(dvc_project, t
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     status = json.loads(_run(["dvc", "status", "--json"], copy, env).stdout)
     changed = {name.split(":")[-1] for name in status}
-    assert {f"train@{v.split('-')[0]}-{v.split('-')[1]}" for v in VARIANTS} <= changed
+    assert {f"train@{v}" for v in VARIANTS if not v.endswith("-uni")} | {"train_uni@lstm"} <= changed
     assert not changed & {"download", "clean", "tokenize", "split", "baseline"}
 
 
@@ -123,10 +123,10 @@ def test_variant_lists_come_from_params(dvc_project, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(root, copy, symlinks=True)
     params = yaml.safe_load((copy / "params.yaml").read_text())
-    params["variants"] = {"cells": ["simple_rnn"], "merge_modes": ["ave"]}
+    params["variants"] = {"cells": ["simple_rnn"], "merge_modes": ["ave"], "unidirectional": ["gru"]}
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     stages = _run(["dvc", "stage", "list", "--name-only"], copy, env).stdout.split()
-    assert [s for s in stages if s.startswith("train@")] == ["train@simple_rnn-ave"]
+    assert [s for s in stages if s.startswith("train")] == ["train@simple_rnn-ave", "train_uni@gru"]
 
 
 def test_mlflow_has_a_parent_run_and_one_child_per_variant(dvc_project):

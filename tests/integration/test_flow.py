@@ -1,0 +1,222 @@
+"""The Prefect flow for real, in temporary copies of the project, with tiny params: caching
+across runs, DVC recording, a served deployment on a real `prefect server start`, the Dask
+path on a real distributed.LocalCluster, and a failed variant. No mocks; every process this
+file starts is stopped by its process id."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+VARIANTS = ["lstm-concat", "lstm-mul", "gru-concat", "gru-mul"]
+TINY = {
+    "seed": 11,
+    "data": {"builtin_size": 400},
+    "split": {"min_count": 1},
+    "model": {"embedding_dim": 8, "units": 4},
+    "train": {"epochs": 1, "batch_size": 64, "patience": 1},
+    "variants": {"cells": ["lstm", "gru"], "merge_modes": ["concat", "mul"], "unidirectional": []},
+    "tracking": {"enabled": False},
+}
+
+
+def _project(dest: Path, **sections) -> Path:
+    dest.mkdir(parents=True)
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore", "src", "flows"):
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    (dest / ".dvc").mkdir()
+    shutil.copy2(REPO / ".dvc" / "config", dest / ".dvc" / "config")
+    (dest / "mlruns").mkdir()
+    params = yaml.safe_load((dest / "params.yaml").read_text())
+    for section, values in {**TINY, **sections}.items():
+        params[section] = {**params[section], **values} if isinstance(values, dict) else values
+    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def _env(root: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PREFECT_", "DVC_"))}
+    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", PREFECT_HOME=str(root / ".prefect-home"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", **extra)
+    return env
+
+
+def _run(cmd: list[str], cwd: Path, env: dict, ok: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if ok:
+        assert proc.returncode == 0, f"{' '.join(cmd)} -> {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def _flow(root: Path, env: dict) -> str:
+    proc = _run([sys.executable, "flows/pipeline.py"], root, env)
+    return proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------ run twice, then DVC
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory):
+    base = tmp_path_factory.mktemp("twice")
+    root = _project(base / "project")
+    env = _env(root)
+    _run(["dvc", "remote", "add", "-d", "local", str(base / "remote")], root, env)
+    first = _flow(root, env)
+    stamps = {p: p.stat().st_mtime_ns for p in (root / "models").rglob("*") if p.is_file()}
+    second = _flow(root, env)
+    return root, env, first, second, stamps, base / "remote"
+
+
+def test_first_run_does_every_stage_with_recognisable_task_names(twice):
+    root, _, first, _, _, _ = twice
+    for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
+                 *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
+        assert f"Task run '{task}" in first and f"birnn - {task}:" in first, task  # summaries in Prefect logs
+    assert "Finished in state Cached" not in first
+    comparison = json.loads((root / "reports/comparison.json").read_text())
+    assert comparison["best_variant"] in VARIANTS and not comparison["failed"]
+
+
+def test_second_run_skips_every_finished_task(twice):
+    root, _, _, second, stamps, _ = twice
+    for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
+                 *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
+        assert f"birnn - {task}:" not in second, f"{task} ran again"
+    assert second.count("Finished in state Cached") == 6 + 2 * len(VARIANTS)
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # models untouched
+
+
+def test_flow_records_outputs_with_dvc_so_status_is_clean_and_repro_does_nothing(twice):
+    root, env, _, second, _, remote = twice
+    assert "dvc commit: 15 stages recorded" in second  # 4 data stages, 4 x train + evaluate, baseline, compare, track
+    assert "Data and pipelines are up to date." in _run(["dvc", "status"], root, env).stdout
+    assert "Running stage" not in _run(["dvc", "repro"], root, env).stdout
+    assert any(p.is_file() for p in remote.rglob("*")), "dvc push wrote nothing to the remote"
+    assert "in sync" in _run(["dvc", "status", "--cloud"], root, env).stdout
+
+
+# ------------------------------------------------------------------ server + deployment + Dask
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _api(url: str, body: dict | None = None, method: str | None = None) -> dict | list:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def _wait_for(what: str, probe, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: process exited ({proc.returncode}):\n{log.read_text()[-4000:] if log else ''}")
+        try:
+            found = probe()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            found = None
+        if found:
+            return found
+        time.sleep(1)
+    raise AssertionError(f"{what}: not ready after {timeout:.0f} s\n{log.read_text()[-4000:] if log else ''}")
+
+
+def _start(cmd: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:  # own session: the stop below ends it and its children by this pid
+        return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    root = _project(tmp_path / "project", tracking={"enabled": True})
+    # a real failure for one variant: its checkpoint folder is a file, so training cannot save state
+    (root / ".checkpoints").mkdir()
+    (root / ".checkpoints" / "gru-mul").write_text("not a folder")
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = _env(root, PREFECT_API_URL=api, PREFECT_UI_ENABLED="false")
+    server = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                    root, env, tmp_path / "server.log")
+    serve = cluster = None
+    try:
+        _wait_for("prefect server", lambda: _api(f"{api}/health"), 120, server, tmp_path / "server.log")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        serve = _start([sys.executable, "flows/deploy.py", "--name", "test"], root, env, tmp_path / "serve.log")
+        deployment = _wait_for("deployment", lambda: _api(f"{api}/deployments/name/birnn-pipeline/test"),
+                               120, serve, tmp_path / "serve.log")
+        cron = deployment["schedules"][0]["schedule"]
+        assert (cron["cron"], cron["timezone"]) == ("0 2 * * *", "UTC")  # params' nightly default
+
+        run = _api(f"{api}/deployments/{deployment['id']}/create_flow_run", {"parameters": {
+            "epochs": 2, "overrides": {"orchestration.dask_address": cluster.scheduler_address}}})
+        final = {"FAILED", "COMPLETED", "CRASHED", "CANCELLED"}
+        done = _wait_for("flow run", lambda: (r := _api(f"{api}/flow_runs/{run['id']}"))["state_type"] in final and r,
+                         420, serve, tmp_path / "serve.log")
+
+        # the run fails because of gru-mul only, after comparing the variants that succeeded
+        assert done["state_type"] == "FAILED", done["state"]
+        assert done["state"]["message"].startswith("1 of 4 variants failed: gru-mul"), done["state"]
+        comparison = json.loads((root / "reports/comparison.json").read_text())
+        assert [f["variant"] for f in comparison["failed"]] == ["gru-mul"]
+        assert comparison["best_variant"] in set(VARIANTS) - {"gru-mul"}
+        for v in set(VARIANTS) - {"gru-mul"}:
+            assert json.loads((root / f"reports/metrics/{v}.json").read_text())["status"] == "ok"
+
+        task_runs = _api(f"{api}/task_runs/filter", {"limit": 200})
+        states = {t["name"]: t["state_type"] for t in task_runs}
+        assert states["train gru-mul"] == "FAILED"
+        assert all(states[f"train {v}"] == "COMPLETED" for v in set(VARIANTS) - {"gru-mul"})
+        assert all(states[f"evaluate {v}"] == "COMPLETED" for v in VARIANTS)
+        logs = " ".join(entry["message"] for entry in _api(f"{api}/logs/filter", {"limit": 200}))
+        assert "split: train=" in logs and "train lstm-concat: variant=lstm-concat" in logs  # worker logs too
+        assert "this run's params differ" in logs and not (root / "dvc.lock").exists()
+
+        # the run's parameters reached MLflow as params: epochs=2 although params.yaml says 1
+        with sqlite3.connect(root / "mlruns" / "mlflow.db") as db:
+            epochs = {v for (v,) in db.execute("select value from params where key = 'train.epochs'")}
+        assert epochs == {"2"}
+    finally:
+        if serve is not None:
+            _stop(serve)
+        if cluster is not None:
+            cluster.close()
+        _stop(server)
