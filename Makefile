@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-fast ui flow bench clean-outputs
+.PHONY: setup run test test-fast ui flow bench clean-outputs schedule
 
 SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
 
@@ -40,8 +40,14 @@ test-fast: setup
 flow: setup
 	$(BIN)/python flows/pipeline.py
 
+# serves the flow on orchestration.cron against $PREFECT_API_URL (README: "Scheduled runs")
+schedule: setup
+	$(BIN)/python flows/deploy.py
+
 ui: setup
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --default-artifact-root ./mlruns/artifacts --host $(HOST) --port $(PORT)
 
+# the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;
+# e.g. make bench BENCH_ARGS='--skip dvc --train-rows 20000'; KERAS_BACKEND=jax make bench JAX=1
 bench: setup
-	$(BIN)/python -m birnn.bench
+	$(BIN)/python -m birnn.bench $(BENCH_ARGS)

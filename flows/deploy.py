@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prefect.schedules import Cron  # noqa: E402
+from prefect.settings import PREFECT_API_URL  # noqa: E402
 
 from birnn.config import SOURCES, ParamsError, load_params  # noqa: E402
 from pipeline import pipeline  # noqa: E402
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"params_file": args.params, "root": args.root}
     if args.source:
         parameters["source"] = args.source
+    if not PREFECT_API_URL.value():
+        print("note: PREFECT_API_URL is not set: serving against a temporary local server whose runs "
+              "vanish with it; start `prefect server start` and set PREFECT_API_URL to keep them",
+              file=sys.stderr)
     schedules = [] if args.no_schedule else [Cron(o.cron, timezone=o.timezone)]
     pipeline.serve(
         name=args.name or o.deployment,

@@ -18,7 +18,6 @@
   differ from params.yaml (dvc.lock would then describe outputs made from other params).
 """
 
-from __future__ import annotations
 
 import argparse
 import hashlib
@@ -197,7 +196,7 @@ def _run_options(o: OrchestrationParams, layout: Layout, stage: str, variant: st
     if variant:
         options["task_run_name"] = f"{stage} {variant}"
     if stage == "download":
-        options.update(retries=o.download_retries, retry_delay_seconds=exponential_backoff(backoff_factor=2),
+        options.update(retries=o.download_retries, retry_delay_seconds=exponential_backoff(backoff_factor=5),
                        retry_jitter_factor=0.5)
     if stage == "train":
         options["retries"] = o.train_retries
@@ -312,14 +311,13 @@ def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | No
         logger.info("params overridden for this run: %s", changes)
     o, layout = params.orchestration, Layout(Path(root))
 
-    data = {}
     for stage, stage_task in (("download", download), ("clean", clean), ("tokenize", tokenize),
                               ("split", split)):
-        data[stage] = stage_task.with_options(**_run_options(o, layout, stage))(params, layout)
+        stage_task.with_options(**_run_options(o, layout, stage))(params, layout)
     base = baseline.with_options(**_run_options(o, layout, "baseline")).submit(params, layout)
     runner = task_runner(o)
-    # a remote Dask worker resolves paths against its own working directory: give it absolute ones
-    variant_root = str(Path(root).resolve()) if o.dask_address else root
+    # a Dask worker resolves paths against its own working directory: give it absolute ones
+    variant_root = str(Path(root).resolve()) if o.dask_address or o.task_runner == "dask" else root
     outcome = variants_flow.with_options(task_runner=runner)(params, variant_root, params.variant_names())
     base.result()
     summary = compare.with_options(**_run_options(o, layout, "compare"))(params, layout)

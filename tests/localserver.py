@@ -25,7 +25,9 @@ class FileServer:
       then closes the connection;
     * ``fail``: path -> HTTP statuses answered first, one per request (e.g. [503]);
     * ``delay_once``: path -> seconds to sleep before the first answer (client timeouts);
-    * ``ignore_range``: answer 200 with the whole body even to a Range request.
+    * ``ignore_range``: answer 200 with the whole body even to a Range request;
+    * ``slow``: path -> bytes per second: the body trickles out in small chunks (a download
+      that is still running when a test kills the client).
     """
 
     def __init__(self, files: dict[str, bytes] | None = None):
@@ -35,6 +37,7 @@ class FileServer:
         self.fail: dict[str, list[int]] = {}
         self.delay_once: dict[str, float] = {}
         self.ignore_range = False
+        self.slow: dict[str, float] = {}
         self._server: ThreadingHTTPServer | None = None
 
     def url(self, path: str) -> str:
@@ -85,6 +88,17 @@ class FileServer:
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
+                    return
+                rate = owner.slow.get(name)
+                if rate:
+                    step = max(1, int(rate / 20))
+                    try:
+                        for at in range(start, len(body), step):
+                            self.wfile.write(body[at:at + step])
+                            self.wfile.flush()
+                            time.sleep(step / rate)
+                    except (BrokenPipeError, ConnectionResetError):  # the client went away
+                        self.close_connection = True
                     return
                 self.wfile.write(body[start:])
 

@@ -159,3 +159,20 @@ def test_predict_without_a_registry_falls_back_to_the_best_folder(logged, tmp_pa
     assert main(["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict", "great acting"]) == 0
     assert json.loads(capsys.readouterr().out)["label"] in (0, 1)
     assert not (tmp_path / "none.db").exists()  # looking for a champion creates no store
+
+
+def test_redaction_masks_userinfo_and_token_query_values():
+    from birnn.tracking import _redact
+
+    text = "failed: https://bob:pw@host:5000/api?token=abc&x=1 and http://plain/ok"
+    out = _redact(text)
+    assert "pw" not in out and "abc" not in out and "x=1" in out and "http://plain/ok" in out
+
+
+def test_pyfunc_input_keeps_raw_values_for_the_predictor():
+    import pandas as pd
+
+    from birnn.pyfunc import texts_from_input
+
+    raw = texts_from_input(pd.DataFrame({"text": ["ok", None, float("nan"), b"bytes"]}))
+    assert raw[0] == "ok" and raw[1] is None and raw[3] == b"bytes"

@@ -40,6 +40,13 @@ _ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 _URL = r"(?:\bhttps?://|\bwww\.)\S+"
 _MENTION = r"(?<![\w@])@\w+"
 _REPEATED_LETTER = r"([^\W\d_])\1{2,}"
+# NUL and other control characters (not tab/newline/CR, which are whitespace) -> a space;
+# invisible format characters (zero-width space/joiners, bidi marks, soft hyphen, BOM) -> gone,
+# so neither becomes a token of its own
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+# lone surrogates (from a JSON "\\ud800" or a broken decoder) cannot be stored as UTF-8
+_SURROGATE = "[\ud800-\udfff]"
 URL_TOKEN, USER_TOKEN = "xxurl", "xxuser"
 
 
@@ -59,21 +66,68 @@ class CleanReport:
 
 def normalize_text(text: pd.Series, params: CleanParams) -> pd.Series:
     """The text normalisation shared by training and prediction."""
-    text = text.astype("string").fillna("")
+    text = _scrub(_as_text(text))
     if params.strip_html:
-        text = text.str.replace(_HTML_TAG, " ", regex=True)
-        text = text.str.replace(_ENTITY, lambda m: html.unescape(m.group(0)), regex=True)
+        text = _replace_where(text, "<", _HTML_TAG, " ")
+        text = _replace_where(text, "&", _ENTITY, lambda m: html.unescape(m.group(0)))
     if params.placeholders:
-        text = text.str.replace(_URL, f" {URL_TOKEN} ", regex=True)
-        text = text.str.replace(_MENTION, f" {USER_TOKEN} ", regex=True)
+        text = _replace_where(text, ("http", "www."), _URL, f" {URL_TOKEN} ")
+        text = _replace_where(text, "@", _MENTION, f" {USER_TOKEN} ")
     if params.lowercase:
         text = text.str.lower()
     if params.squeeze_repeats:
         # a backreference: Arrow's RE2 engine (pyarrow string storage) rejects it on some
-        # pandas versions, so this step runs on Python's re engine
-        squeezed = text.astype(pd.StringDtype("python")).str.replace(_REPEATED_LETTER, r"\1\1", regex=True)
-        text = squeezed.astype(text.dtype)
+        # pandas versions, so this step runs on Python's re engine, on the rows that can
+        # match only: a repeated ASCII letter or any non-ASCII character
+        candidates = text.str.contains(_ASCII_TRIPLE, regex=True)
+        if candidates.any():
+            rows = candidates.to_numpy(dtype=bool)
+            squeezed = text[rows].astype(pd.StringDtype("python")).str.replace(
+                _REPEATED_LETTER, r"\1\1", regex=True)
+            text = text.copy()
+            text[rows] = squeezed.astype(text.dtype)
     return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+# a superset of the rows _REPEATED_LETTER can change, in a pattern RE2 runs (no backreference)
+_ASCII_TRIPLE = "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + r"|[^\x00-\x7f]"
+
+
+def _replace_where(text: pd.Series, needles, pattern: str, repl) -> pd.Series:
+    """``text.str.replace(pattern, repl)`` run only on rows holding one of the literal
+    ``needles`` that every match contains (a fast column scan); other rows cannot match."""
+    needles = (needles,) if isinstance(needles, str) else needles
+    rows = np.zeros(len(text), dtype=bool)
+    for needle in needles:
+        rows |= text.str.contains(needle, regex=False).to_numpy(dtype=bool)
+    if not rows.any():
+        return text
+    if rows.all():
+        return text.str.replace(pattern, repl, regex=True)
+    out = text.copy()
+    out[rows] = text[rows].str.replace(pattern, repl, regex=True)
+    return out
+
+
+def _as_text(text: pd.Series) -> pd.Series:
+    """Any values -> Arrow-backed strings ("" for missing). Python strings (prediction input)
+    may hold lone surrogates, which Arrow cannot encode: they become U+FFFD first."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        return text.astype("string").fillna("")
+    text = text.astype(pd.StringDtype("python")).fillna("")
+    return text.str.replace(_SURROGATE, "\ufffd", regex=True).astype("string")
+
+
+def _scrub(text: pd.Series) -> pd.Series:
+    """NFC ("e" + combining accent -> "é"), control characters -> space, invisible format
+    characters removed; only on rows with something besides printable ASCII (one scan)."""
+    rows = text.str.contains(r"[^\x09\x0a\x0d\x20-\x7e]", regex=True).to_numpy(dtype=bool)
+    if not rows.any():
+        return text
+    odd = text[rows].str.normalize("NFC").str.replace(_CONTROL, " ", regex=True)
+    out = text.copy()
+    out[rows] = odd.str.replace(_INVISIBLE, "", regex=True)
+    return out
 
 
 def _label_keys(labels: pd.Series) -> pd.Series:
@@ -135,8 +189,9 @@ def clean_table(raw: pd.DataFrame, params: CleanParams, label_map: dict[str, int
 
     drop(frame["label"].isna(), "unknown_label")
     drop(frame["_undecodable"], "undecodable")
-    drop(frame["text"].str.count(r"\w+") == 0, "empty")
-    drop(frame["text"].str.count(r"\w+") < params.min_tokens, "too_short")
+    words = frame["text"].str.count(r"\w+")
+    drop(words == 0, "empty")
+    drop(words[~(words == 0).to_numpy()] < params.min_tokens, "too_short")
     if params.max_chars:
         drop(frame["text"].str.len() > params.max_chars, "too_long")
     else:

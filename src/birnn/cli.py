@@ -41,10 +41,23 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
-        print(f"error: {args.command}: {err}", file=sys.stderr)
+    except (OSError, ValueError, RuntimeError) as err:
+        print(f"error: {args.command}: {_explain(err)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _explain(err: BaseException) -> str:
+    """The error as one line, with what to do for the system errors a nightly run meets."""
+    import errno
+
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {err.filename}" if err.filename else ""
+        return (f"disk full{where} ({err.strerror}); free space and run again: outputs are "
+                "written atomically, so the previous ones are untouched")
+    if isinstance(err, PermissionError):
+        return f"{err}; check the permissions of that path"
+    return str(err)
 
 
 def _predict(args: argparse.Namespace, params, layout) -> int:

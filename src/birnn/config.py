@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 CELLS = ("lstm", "gru", "simple_rnn")
 UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
@@ -27,6 +28,15 @@ class ParamsError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads `epochs: true` as 1; a yes/no where a number belongs is a mistake
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation is not bool:
+            raise ValueError(f"expected a number or text, got the boolean {value}")
+        return value
 
 
 SOURCES = ("builtin", "csv", "sentiment140-subset", "sentiment140", "imdb")
@@ -69,11 +79,17 @@ class DataParams(_Strict):
     sha256: str | None = Field(None, pattern=_SHA256, description="csv source: optional digest of data.path")
     text_column: str = "text"
     label_column: str = "label"
-    label_map: dict[str, int] | None = Field(
+    label_map: dict[str, Literal[0, 1]] | None = Field(
         None, description="raw label -> 0/1, e.g. {'negative': 0, 'positive': 1}"
     )
     max_rows: int | None = Field(None, gt=0, description="keep a stratified, seeded sample of this many rows")
     proxy: str | None = Field(None, description="http(s) proxy for downloads; default: *_proxy variables")
+
+    @field_validator("label_map", mode="before")
+    @classmethod
+    def _label_keys_as_text(cls, value: Any) -> Any:
+        # YAML reads `{0: 0, 4: 1}` with int keys; raw labels are compared as text
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
@@ -168,6 +184,14 @@ class VariantParams(_Strict):
     unidirectional: list[Cell] = Field(
         default_factory=lambda: list(CELLS), description="cells also trained one-way, as references")
 
+    @field_validator("cells", "merge_modes", "unidirectional")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        if repeated:
+            raise ValueError(f"{repeated} listed more than once: each variant is trained once")
+        return value
+
 
 class TrackingParams(_Strict):
     enabled: bool = True
@@ -213,8 +237,12 @@ class Params(_Strict):
         return bidirectional + [variant_name(c, UNIDIRECTIONAL) for c in self.variants.unidirectional]
 
     def flat(self) -> dict[str, Any]:
-        """Params as flat dotted keys, the form MLflow and reports use."""
-        return _flatten(self.model_dump(mode="json"))
+        """Params as flat dotted keys, the form MLflow and reports use; credentials in URLs
+        (data.path, data.proxy, data.remotes) are masked."""
+        from .download import redact
+
+        flat = _flatten(self.model_dump(mode="json"))
+        return {k: redact(v) if isinstance(v, str) and "://" in v else v for k, v in flat.items()}
 
 
 def variant_name(cell: str, merge_mode: str) -> str:

@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import socket
@@ -24,7 +26,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 CHUNK = 1 << 20
 USER_AGENT = "birnn-sentiment/0.1 (python urllib)"
@@ -71,6 +73,9 @@ def fetch(url: str, target: str | Path, *, sha256: str | None = None, proxy: str
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
+    meta = _PartMeta(part, url)
+    if part.exists() and not meta.matches():  # left by a run that fetched another address
+        part.unlink()
     opener = _opener(proxy)
     shown = redact(url)
     show = _show_progress() if progress is None else progress
@@ -79,7 +84,7 @@ def fetch(url: str, target: str | Path, *, sha256: str | None = None, proxy: str
         while True:
             attempt += 1
             try:
-                resumed |= _transfer(opener, url, part, timeout, show)
+                resumed |= _transfer(opener, url, part, timeout, show, meta)
                 break
             except urllib.error.HTTPError as err:
                 if err.code not in _RETRY_STATUS or attempt > retries:
@@ -101,21 +106,54 @@ def fetch(url: str, target: str | Path, *, sha256: str | None = None, proxy: str
                 "deleted. If the file changed upstream on purpose, update the sha256 in params.yaml")
         size = part.stat().st_size
         os.replace(part, target)
+        meta.path.unlink(missing_ok=True)
     except BaseException:
         # keep a partial file only when it can be resumed by the next run
         if sys.exc_info()[0] is not KeyboardInterrupt:
             part.unlink(missing_ok=True)
+            meta.path.unlink(missing_ok=True)
         raise
     return Fetched(target, shown, size, actual, attempt, resumed, time.monotonic() - started)
 
 
+class _PartMeta:
+    """``<target>.part.json`` next to a partial download: which address it came from (as a
+    digest: no credentials on disk) and the server's ETag/Last-Modified, so a resume never
+    glues bytes of another file, or of a changed one, onto the part (If-Range)."""
+
+    def __init__(self, part: Path, url: str):
+        self.path = part.with_name(part.name + ".json")
+        self.url_id = hashlib.sha256(url.encode()).hexdigest()
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def matches(self) -> bool:
+        return self._read().get("url") == self.url_id
+
+    def validator(self) -> str | None:
+        return self._read().get("validator")
+
+    def write(self, headers) -> None:
+        validator = headers.get("ETag") or headers.get("Last-Modified")
+        self.path.write_text(json.dumps({"url": self.url_id, "validator": validator}))
+
+
 def _transfer(opener: urllib.request.OpenerDirector, url: str, part: Path, timeout: float,
-              show: bool) -> bool:
+              show: bool, meta: _PartMeta | None = None) -> bool:
     """One attempt: continue ``part`` from where it stops. Returns whether it resumed."""
     have = part.stat().st_size if part.exists() else 0
+    url, auth = _split_credentials(url)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
+    if auth:  # not forwarded if the server redirects elsewhere
+        request.add_unredirected_header("Authorization", auth)
     if have:
         request.add_header("Range", f"bytes={have}-")
+        if meta is not None and (validator := meta.validator()):
+            request.add_header("If-Range", validator)  # changed upstream: 200 and a fresh start
     try:
         response = opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as err:
@@ -126,11 +164,13 @@ def _transfer(opener: urllib.request.OpenerDirector, url: str, part: Path, timeo
         resuming = have > 0 and response.status == 206 and _range_start(response) == have
         if not resuming:
             have = 0
+            if meta is not None:
+                meta.write(response.headers)
         length = response.headers.get("Content-Length")
         total = have + int(length) if length and length.isdigit() else None
         done, last_draw, t0 = have, 0.0, time.monotonic()
         with open(part, "ab" if resuming else "wb") as out:
-            while block := response.read(CHUNK):
+            while block := response.read1(CHUNK):  # what arrived: a kill loses no received byte
                 out.write(block)
                 done += len(block)
                 if show and time.monotonic() - last_draw > 0.5:
@@ -141,6 +181,21 @@ def _transfer(opener: urllib.request.OpenerDirector, url: str, part: Path, timeo
         if total is not None and done < total:
             raise http.client.IncompleteRead(b"", total - done)
     return resuming
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """``https://user:pw@host/x`` -> (``https://host/x``, a Basic Authorization value).
+    urllib would take ``user:pw@host`` for a host name and fail to resolve it."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    netloc = parts.hostname or ""
+    if ":" in netloc:  # IPv6
+        netloc = f"[{netloc}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    token = base64.b64encode(f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode())
+    return urlunsplit(parts._replace(netloc=netloc)), f"Basic {token.decode()}"
 
 
 def _range_start(response) -> int | None:

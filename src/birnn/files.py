@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -22,14 +23,49 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _remove_orphans(target)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _fsync(tmp_path)  # the bytes are on disk before the name points at them
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _temp_prefix(target: Path) -> str:
+    # the writer's pid in the name: a later writer can tell a dead writer's leftovers
+    # (kill -9 skips every finally) from a concurrent writer's file in progress
+    return f".{target.name}.{os.getpid()}."
+
+
+def _remove_orphans(target: Path) -> None:
+    """Delete temp files/folders of ``target`` left by writers that no longer run."""
+    for orphan in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = orphan.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if orphan.is_dir():
+                shutil.rmtree(orphan, ignore_errors=True)
+            else:
+                orphan.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    if path.is_file():
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
@@ -37,10 +73,13 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     """Like :func:`atomic_path` for a whole folder: build it aside, then swap it in."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    old = target.with_name(f".{target.name}.old")
+    if old.is_dir() and not target.exists():  # killed between the two renames below
+        os.replace(old, target)
+    _remove_orphans(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
-        old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
             os.replace(target, old)

@@ -45,14 +45,29 @@ class Predictor:
                 raise ModelFolderError(
                     f"{model_dir}: missing {name}; expected a folder written by the train stage "
                     "(e.g. models/lstm-concat); run `dvc repro` or pass --model")
-        info = load_variant_info(model_dir)
-        # safe_mode refuses lambda layers / arbitrary code in the archive
-        model = keras.saving.load_model(model_dir / MODEL_FILE, safe_mode=True, compile=False)
-        clean_params = CleanParams(**info.get("clean", {}))
-        return cls(model, load_vocab(model_dir / VOCAB_FILE), clean_params)
+        retrain = ("written by another version of birnn, or damaged? Train it again "
+                   "(`dvc repro` or `birnn train <variant>`)")
+        try:
+            info = load_variant_info(model_dir)
+            clean_params = CleanParams(**info.get("clean", {}))
+            vocab = load_vocab(model_dir / VOCAB_FILE)
+            words, max_len = vocab["words"], int(vocab["max_len"])
+            if not (isinstance(words, list) and max_len > 0 and vocab.get("truncating", "pre") in ("pre", "post")):
+                raise ValueError("vocab.json: unexpected layout")
+            vocab.setdefault("truncating", "pre")
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ModelFolderError(f"{model_dir}: variant.json/vocab.json not readable ({err}); {retrain}") from None
+        try:
+            # safe_mode refuses lambda layers / arbitrary code in the archive
+            model = keras.saving.load_model(model_dir / MODEL_FILE, safe_mode=True, compile=False)
+        except Exception as err:  # noqa: BLE001 - Keras raises many types for a foreign file
+            raise ModelFolderError(f"{model_dir / MODEL_FILE}: cannot be loaded "
+                                   f"({type(err).__name__}: {str(err)[:300]}); {retrain}") from None
+        return cls(model, vocab, clean_params)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        series = pd.Series(["" if t is None else str(t) for t in texts], dtype="string")
+        # object, not "string": Arrow would refuse a lone surrogate before cleaning replaces it
+        series = pd.Series([_as_str(t) for t in texts], dtype=object)
         tokens = tokenize_texts(normalize_text(series, self.clean_params))
         return encode(tokens, self.vocab["words"], self.vocab["max_len"], self.vocab["truncating"])
 
@@ -65,3 +80,12 @@ class Predictor:
         texts = list(texts)
         probs = self.probabilities(texts)
         return [Prediction(t, int(p >= self.threshold), float(p)) for t, p in zip(texts, probs)]
+
+
+def _as_str(value) -> str:
+    """Prediction input as text: None/NaN/NA -> "", bytes decoded as UTF-8, anything else str()."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)

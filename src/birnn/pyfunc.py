@@ -18,8 +18,11 @@ ARTIFACT_KEY = "variant_dir"
 TEXT_COLUMN = "text"
 
 
-def texts_from_input(model_input: Any) -> list[str]:
-    """DataFrame (column ``text``, else its only column), Series, list/array of str, or one str."""
+def texts_from_input(model_input: Any) -> list[Any]:
+    """DataFrame (column ``text``, else its only column), Series, list/array of str, or one str.
+
+    Values are passed on as they are: the Predictor turns None/NaN/bytes into text itself.
+    """
     if isinstance(model_input, pd.DataFrame):
         if TEXT_COLUMN in model_input.columns:
             column = model_input[TEXT_COLUMN]
@@ -27,13 +30,13 @@ def texts_from_input(model_input: Any) -> list[str]:
             column = model_input.iloc[:, 0]
         else:
             raise ValueError(f"expected a column {TEXT_COLUMN!r}, got {list(model_input.columns)}")
-        return ["" if v is None or v is pd.NA else str(v) for v in column.tolist()]
+        return column.tolist()
     if isinstance(model_input, dict) and TEXT_COLUMN in model_input:
         return texts_from_input(model_input[TEXT_COLUMN])
     if isinstance(model_input, str):
         return [model_input]
     if isinstance(model_input, (pd.Series, np.ndarray, list, tuple)):
-        return ["" if v is None else str(v) for v in np.asarray(model_input, dtype=object).reshape(-1)]
+        return list(np.asarray(model_input, dtype=object).reshape(-1))
     raise TypeError(f"expected texts as a DataFrame column {TEXT_COLUMN!r} or a list of str, "
                     f"got {type(model_input).__name__}")
 

@@ -152,11 +152,33 @@ def read_raw(raw_dir: str | Path, data: DataParams,
         text_col, label_col = ("text", "label") if data.source == "builtin" else (data.text_column, data.label_column)
     missing = [c for c in (text_col, label_col) if c not in frame.columns]
     if missing:
-        raise SourceError(
-            f"{path}: missing column(s) {missing}; found {list(frame.columns)}. "
-            "Set data.text_column / data.label_column to the right names."
-        )
+        found = list(frame.columns)
+        hint = ("Set data.text_column / data.label_column to the right names.")
+        if len(found) == 1 and "\t" in str(found[0]):
+            hint = ("The header holds tabs: this looks like a tab-separated file read as CSV; "
+                    "give it a .tsv name (data.path) or save it comma-separated.")
+        raise SourceError(f"{path}: missing column(s) {missing}; found {found}. {hint}")
+    if frame.empty:
+        raise SourceError(f"{path}: no data rows (the file is empty or has only a header); "
+                          "check data.path")
+    _check_types(frame, path, text_col, label_col)
     return frame[[text_col, label_col]].rename(columns={text_col: "text", label_col: "label"})
+
+
+def _check_types(frame: pd.DataFrame, path: Path, text_col: str, label_col: str) -> None:
+    """Typed tables (parquet) can hold numbers where text is expected, or lists as labels:
+    stop with the column and the type found instead of cleaning str(1.5) as a review."""
+    text = frame[text_col]
+    if not (pd.api.types.is_string_dtype(text.dtype) or text.dtype == object) or (
+            text.dtype == object and not text.map(lambda v: v is None or isinstance(v, str)).all()):
+        raise SourceError(f"{path}: column {text_col!r} (data.text_column) holds {text.dtype} values, "
+                          "not text; point data.text_column at the column with the texts")
+    labels = frame[label_col]
+    if labels.dtype == object and labels.map(lambda v: isinstance(v, (list, dict, tuple, bytes))
+                                             or hasattr(v, "__array__")).any():
+        raise SourceError(f"{path}: column {label_col!r} (data.label_column) holds nested values "
+                          "(lists, arrays or bytes), not one label per row; store one 0/1 or "
+                          "neg/pos value per row")
 
 
 # --- readers --------------------------------------------------------------------------------
@@ -209,6 +231,8 @@ def _parse_table(source, name: str, **options) -> pd.DataFrame:
         compression = "gzip" if lower.endswith(".gz") else None
         return pd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, compression=compression,
                            encoding="utf-8", encoding_errors="replace", **options)
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"{name}: the file is empty (no header, no rows); check data.path") from None
     except (ValueError, OSError, EOFError, pd.errors.ParserError) as err:
         raise SourceError(f"{name}: could not be read as a table: {err}") from err
 

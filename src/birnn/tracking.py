@@ -373,5 +373,13 @@ def _git_commit() -> str:
 
 
 def _redact(text: str) -> str:
-    """Hide credentials in URIs such as https://user:token@host/, wherever they appear."""
-    return re.sub(r"://[^/@\s]+@", "://***@", text)
+    """Hide credentials in every URL of ``text``: user:password@ and token-like query values."""
+    from .download import redact
+
+    def one(match: re.Match) -> str:
+        try:
+            return redact(match.group(0))
+        except ValueError:  # not parseable as a URL: mask the userinfo at least
+            return re.sub(r"://[^/@\s]+@", "://***@", match.group(0))
+
+    return re.sub(r"[a-zA-Z][\w+.-]*://[^\s'\"<>]+", one, text)

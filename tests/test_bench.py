@@ -1,0 +1,119 @@
+"""The benchmark's code paths on tiny sizes (not its timings)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from birnn import bench
+from conftest import REPO
+
+
+def test_generated_tweets_look_like_tweets():
+    frame = bench.generate_tweets(3000, seed=1)
+    assert list(frame.columns) == ["polarity", "text"] and len(frame) == 3000
+    assert set(frame["polarity"]) == {0, 4}
+    words = frame["text"].str.split().str.len()
+    assert words.min() >= 1 and words.max() <= 33 and 9 <= words.mean() <= 18
+    assert 0.2 < frame["text"].str.contains("@user").mean() < 0.4
+    assert frame["text"].str.contains("http://").mean() > 0.03
+    assert frame.equals(bench.generate_tweets(3000, seed=1))
+
+
+def test_data_stages_run_the_real_stage_code_per_size(tmp_path):
+    result = bench.data_stages_at_scale([1500, 3000], tmp_path, REPO / "params.yaml")
+    assert [r["rows"] for r in result["sizes"]] == [1500, 3000]
+    for run in result["sizes"]:
+        assert set(run["stages"]) == {"download", "clean", "tokenize", "split"}
+        assert 0 < run["rows_out"] <= run["rows"] and run["peak_rss_mb"] > 0
+        assert run["seconds"] == pytest.approx(sum(run["stages"][s]["seconds"] for s in bench.DATA_STAGES), abs=0.02)
+    assert (tmp_path / "run_3000" / "data" / "processed" / "train.npz").is_file()
+    assert result["growth_ratio_largest_vs_smallest"] > 0
+
+
+def test_seed_model_is_the_tutorials_configuration():
+    model = bench.build_seed_model()
+    config = {layer.name: layer.get_config() for layer in model.layers}
+    lstm = next(c for c in config.values() if "layer" in c)["layer"]["config"]
+    assert (lstm["units"], lstm["dropout"], lstm["recurrent_dropout"]) == (196, 0.05, 0.2)
+    embedding = next(c for c in config.values() if "input_dim" in c)
+    assert (embedding["input_dim"], embedding["output_dim"]) == (4000, 256)
+    assert model.input_shape == (None, 35)
+
+
+def test_training_comparison_and_seed_encoding(tmp_path):
+    result = bench.training_comparison(500, 2, tmp_path, REPO / "params.yaml",
+                                       overrides={"split.min_count": 1})
+    for side in ("seed", "default"):
+        r = result[side]
+        assert len(r["epoch_seconds"]) == 2 and r["seconds_per_epoch"] > 0
+        assert 0 <= r["test_accuracy"] <= 1 and r["texts_per_second"] > 0
+    assert result["epoch_speedup"] > 0 and result["seed"]["parameters"] > result["default"]["parameters"]
+    # the seed's encoding: the same rows, 35 tokens, left-padded (pad ids first)
+    data = bench._seed_encoding(tmp_path / "data" / "interim" / "tokens.parquet", tmp_path / "data" / "processed")
+    x, y = data["test"]
+    assert x.shape[1] == 35 and np.array_equal(y, np.load(tmp_path / "data" / "processed" / "test.npz")["y"])
+    assert (x[:, -1] > 0).all() and ((x[:, 0] == 0) | (x > 0).all(axis=1)).all()
+
+
+def test_sweep_times_every_variant(tmp_path):
+    params = bench.load_params(REPO / "params.yaml", {
+        "data.builtin_size": 300, "split.min_count": 1, "model.embedding_dim": 8, "model.units": 4,
+        "train.epochs": 1, "variants.cells": ["gru"], "variants.merge_modes": ["sum"],
+        "variants.unidirectional": [], "tracking.enabled": False})
+    result = bench.sweep(params, tmp_path)
+    assert result["variants"] == 1 and result["rows"] == 300
+    assert {"train gru-sum", "evaluate gru-sum", "split", "compare"} <= set(result["stage_seconds"])
+
+
+def test_copy_project_applies_overrides(tmp_path):
+    root = bench.copy_project(tmp_path / "p", REPO, bench.DVC_TINY)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    assert params["data"]["builtin_size"] == 400 and params["variants"]["unidirectional"] == []
+    assert (root / ".git").is_dir() and (root / "dvc.yaml").is_file() and (root / "src" / "birnn").is_dir()
+
+
+def _fake_result() -> dict:
+    side = {"seconds_per_epoch": 2.0, "test_accuracy": 0.9, "texts_per_second": 1000, "parameters": 100}
+    return {
+        "machine": {"cpu": "cpu", "cores": 2, "memory_gb": 8, "date": "2026-11-26", "load_average_1min_at_start": 1.0},
+        "backend": "tensorflow", "gpu": False,
+        "training": {"data": {"rows": 10, "train": 7, "val": 1, "test": 2, "epochs_each": 2},
+                     "seed": {**side, "seconds_per_epoch": 20.0, "test_accuracy": 0.8},
+                     "default": {**side, "variant": "lstm-concat", "max_len": 30, "batch_size": 256,
+                                 "learning_rate": 0.005,
+                                 "model": {"units": 32, "embedding_dim": 64, "recurrent_dropout": 0.0}},
+                     "epoch_speedup": 10.0, "inference_speedup": 3.0, "accuracy_delta": 0.1,
+                     "harness": "h", "note": "n"},
+        "data_stages": {"generated": {"mean_chars": 70},
+                        "sizes": [{"rows": 1_600_000, "seconds": 70.0, "cpu_seconds": 40.0, "rows_per_second": 1,
+                                   "seconds_per_100k_rows": 4.4, "peak_rss_mb": 1500,
+                                   "stages": {s: {"seconds": 1.0} for s in bench.DATA_STAGES}}],
+                        "growth_ratio_largest_vs_smallest": 1.0},
+        "dvc": {"noop_median_seconds": 2.0, "noop_seconds": [2.0], "first_repro_seconds": 60, "stages": 9},
+        "total_seconds": 1.0,
+    }
+
+
+def test_targets_and_markdown_say_which_hold():
+    result = _fake_result()
+    result["targets"] = bench.targets(result)
+    holds = {t["target"].split(" ")[0] + t["target"][-12:]: t["holds"] for t in result["targets"]}
+    assert [t["holds"] for t in result["targets"]] == [True, True, False, True, True, True]
+    text = bench.markdown(result)
+    assert "**10.0x faster**" in text and "| 1,600,000 |" in text and "| **no** |" in text
+    assert len(holds) == 6
+
+
+def test_main_writes_json_and_markdown_with_the_recorded_gpu_sweep(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    out_json, out_md = tmp_path / "bench.json", tmp_path / "bench.md"
+    skips = [a for part in ("data", "dvc", "sweep", "training") for a in ("--skip", part)]
+    assert bench.main([*skips, "--json", str(out_json), "--md", str(out_md)]) == 0
+    result = json.loads(out_json.read_text())
+    assert result["recorded_gpu_sweep"]["gpu_name"] == "NVIDIA H200"
+    assert result["recorded_gpu_sweep"]["date"] == "2026-11-26"
+    assert "NVIDIA H200" in out_md.read_text() and "# Benchmark" in capsys.readouterr().out
