@@ -40,6 +40,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.logging.handlers import APILogHandler  # noqa: E402
 from prefect.states import Failed  # noqa: E402
+from prefect.settings import PREFECT_API_URL  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
@@ -316,6 +317,9 @@ def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | No
         stage_task.with_options(**_run_options(o, layout, stage))(params, layout)
     base = baseline.with_options(**_run_options(o, layout, "baseline")).submit(params, layout)
     runner = task_runner(o)
+    if not isinstance(runner, ThreadPoolTaskRunner) and not PREFECT_API_URL.value():
+        logger.warning("Dask without PREFECT_API_URL: each worker records its task runs in a temporary "
+                       "Prefect server of its own; set PREFECT_API_URL to a `prefect server start` to see them")
     # a Dask worker resolves paths against its own working directory: give it absolute ones
     variant_root = str(Path(root).resolve()) if o.dask_address or o.task_runner == "dask" else root
     outcome = variants_flow.with_options(task_runner=runner)(params, variant_root, params.variant_names())

@@ -31,7 +31,7 @@ def test_data_stages_run_the_real_stage_code_per_size(tmp_path):
         assert 0 < run["rows_out"] <= run["rows"] and run["peak_rss_mb"] > 0
         assert run["seconds"] == pytest.approx(sum(run["stages"][s]["seconds"] for s in bench.DATA_STAGES), abs=0.02)
     assert (tmp_path / "run_3000" / "data" / "processed" / "train.npz").is_file()
-    assert result["growth_ratio_largest_vs_smallest"] > 0
+    assert result["growth_ratio"] > 0 and result["growth_sizes"] == [1500, 3000]
 
 
 def test_seed_model_is_the_tutorials_configuration():
@@ -92,7 +92,7 @@ def _fake_result() -> dict:
                         "sizes": [{"rows": 1_600_000, "seconds": 70.0, "cpu_seconds": 40.0, "rows_per_second": 1,
                                    "seconds_per_100k_rows": 4.4, "peak_rss_mb": 1500,
                                    "stages": {s: {"seconds": 1.0} for s in bench.DATA_STAGES}}],
-                        "growth_ratio_largest_vs_smallest": 1.0},
+                        "growth_ratio": 1.0, "growth_sizes": [400_000, 1_600_000]},
         "dvc": {"noop_median_seconds": 2.0, "noop_seconds": [2.0], "first_repro_seconds": 60, "stages": 9},
         "total_seconds": 1.0,
     }
@@ -101,11 +101,10 @@ def _fake_result() -> dict:
 def test_targets_and_markdown_say_which_hold():
     result = _fake_result()
     result["targets"] = bench.targets(result)
-    holds = {t["target"].split(" ")[0] + t["target"][-12:]: t["holds"] for t in result["targets"]}
-    assert [t["holds"] for t in result["targets"]] == [True, True, False, True, True, True]
+    # speed-up, accuracy, 1.6M rows in 70 s (fails), memory, dvc no-op
+    assert [t["holds"] for t in result["targets"]] == [True, True, False, True, True]
     text = bench.markdown(result)
     assert "**10.0x faster**" in text and "| 1,600,000 |" in text and "| **no** |" in text
-    assert len(holds) == 6
 
 
 def test_main_writes_json_and_markdown_with_the_recorded_gpu_sweep(tmp_path, monkeypatch, capsys):
