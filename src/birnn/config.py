@@ -71,7 +71,7 @@ class RemotesParams(_Strict):
 
 class DataParams(_Strict):
     source: Source = "builtin"
-    builtin_size: int = Field(15_000, gt=0, description="rows of the generated corpus")
+    builtin_size: int = Field(12_000, gt=0, description="rows of the generated corpus")
     builtin_label_noise: float = Field(0.05, ge=0, lt=0.5, description="share of flipped labels")
     remotes: RemotesParams = RemotesParams()
     path: str | None = Field(
@@ -182,7 +182,7 @@ class VariantParams(_Strict):
     cells: list[Cell] = Field(default_factory=lambda: list(CELLS), min_length=1)
     merge_modes: list[MergeMode] = Field(default_factory=lambda: list(MERGE_MODES), min_length=1)
     unidirectional: list[Cell] = Field(
-        default_factory=lambda: list(CELLS), description="cells also trained one-way, as references")
+        default_factory=lambda: ["lstm"], description="cells also trained one-way, as references")
 
     @field_validator("cells", "merge_modes", "unidirectional")
     @classmethod
