@@ -53,6 +53,7 @@ def test_ranks_tests_significance_and_explains(outputs):
     assert report["failed"] == [{"variant": "simple_rnn-mul", "error": "loss became NaN"}]
     assert "lstm-sum" in report["verdict"] and "not significantly worse" in report["verdict"]
     assert "lstm-uni" in report["verdict"] and "on 100 test texts" in report["verdict"]
+    assert "Best bidirectional: gru-sum (0.9000)" in report["verdict"] and "+0.1000" in report["verdict"]
     assert report["accuracy_grid"]["lstm"] == {"sum": 0.88, "ave": 0.6}
     md = (root / "comparison.md").read_text()
     assert "## Failed variants" in md and "simple_rnn-mul" in md and "## Minimal pairs" in md

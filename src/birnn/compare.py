@@ -146,11 +146,13 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
                  " so word order adds little on this data")
         text += "."
     uni = table[(table["kind"] == "rnn") & table["merge_mode"].isna()]
-    if len(uni):
-        best_uni = uni.iloc[0]
-        text += (f" The best one-way model ({best_uni['variant']}) scores "
-                 f"{best_uni['accuracy']:.4f}, {summary['best_accuracy'] - best_uni['accuracy']:+.4f} "
-                 "from the best bidirectional one.")
+    bi = table[(table["kind"] == "rnn") & table["merge_mode"].notna()]
+    if len(uni) and len(bi):
+        best_uni, best_bi = uni.iloc[0], bi.iloc[0]
+        gap = best_bi["accuracy"] - best_uni["accuracy"]
+        text += (f" Best bidirectional: {best_bi['variant']} ({best_bi['accuracy']:.4f}); best one-way "
+                 f"reference: {best_uni['variant']} ({best_uni['accuracy']:.4f}); reading backwards too "
+                 f"{'adds' if gap > 0 else 'changes'} {gap:+.4f} accuracy here.")
     return text
 
 
