@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-fast ui flow bench clean-outputs schedule
+.PHONY: setup run test test-fast ui flow bench schedule
 
 SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
 
