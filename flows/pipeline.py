@@ -45,7 +45,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from birnn import stages  # noqa: E402
-from birnn.config import OrchestrationParams, Params, load_params, parse_variant  # noqa: E402
+from birnn.config import OrchestrationParams, Params, ParamsError, load_params, parse_overrides, parse_variant  # noqa: E402
 
 Layout = stages.Layout
 logging.getLogger("birnn").setLevel(logging.INFO)
@@ -353,12 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one param for this run, e.g. --set train.epochs=2")
     args = parser.parse_args(argv)
-    overrides = {}
-    for pair in args.set:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            parser.error(f"--set expects KEY=VALUE, got {pair!r}")
-        overrides[key.strip()] = yaml.safe_load(value)
+    try:
+        overrides = parse_overrides(args.set)
+    except ParamsError as err:
+        parser.error(str(err))
     state = pipeline(params_file=args.params, root=args.root, overrides=overrides or None, return_state=True)
     if not state.is_completed():
         print(f"flow {state.name}: {state.message}", file=sys.stderr)

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import Params, load_params
+from .config import Params, load_params, parse_overrides
 
 
 def _peak_rss_mb() -> float:
@@ -663,16 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in ("all", "sweep", "_data-stages", "-h", "--help"):
         argv = ["all", *argv]  # `python -m birnn.bench [options]` runs the whole benchmark
     args = parser.parse_args(argv)
-    import yaml
-
     if args.command == "_data-stages":
         print(json.dumps(run_data_stages(Path(args.csv), Path(args.root), args.params)))
         return 0
     if args.command == "sweep":
         if not args.quiet:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-        overrides = {k.strip(): yaml.safe_load(v) for k, _, v in (s.partition("=") for s in args.set)}
-        params = load_params(args.params, overrides)
+        params = load_params(args.params, parse_overrides(args.set))
         result = sweep(params, Path(args.root))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

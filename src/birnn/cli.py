@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ParamsError, load_params
+from .config import ParamsError, load_params, parse_overrides
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import stages  # after logging is set up; pulls in pandas/sklearn
 
     try:
-        params = load_params(args.params, _overrides(args.set))
+        params = load_params(args.params, parse_overrides(args.set))
         layout = stages.Layout(Path(args.root))
         if args.command in ("train", "evaluate"):
             runner = stages.run_train if args.command == "train" else stages.run_evaluate
@@ -102,18 +102,6 @@ def _best_model_dir(layout) -> Path:
     if not comparison.is_file():
         raise FileNotFoundError(f"{comparison} not found: run the pipeline first or pass --model")
     return layout.model_dir(read_json(comparison)["best_variant"])
-
-
-def _overrides(pairs: list[str]) -> dict:
-    import yaml
-
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"error: --set expects key=value, got {pair!r}")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
 
 
 def _parser() -> argparse.ArgumentParser:

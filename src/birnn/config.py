@@ -284,6 +284,17 @@ def parse_params(raw: Any, origin: str = "params") -> Params:
         raise ParamsError(_describe(err, origin)) from None
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`--set KEY=VALUE` pairs -> {dotted key: YAML value}, for load_params(overrides=...)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ParamsError(f"--set expects KEY=VALUE, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
 def load_params(path: str | Path = "params.yaml", overrides: dict[str, Any] | None = None) -> Params:
     """Read, merge dotted overrides ({'train.epochs': 2}) and validate params.yaml."""
     path = Path(path)
