@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +20,8 @@ import pytest
 import yaml
 
 from conftest import REPO
+from processes import free_port as _free_port
+from processes import start_process, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -120,10 +120,6 @@ def test_flow_records_outputs_with_dvc_so_status_is_clean_and_repro_does_nothing
 
 # ------------------------------------------------------------------ server + deployment + Dask
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _api(url: str, body: dict | None = None, method: str | None = None, attempts: int = 6) -> dict | list:
@@ -167,19 +163,8 @@ def _wait_for(what: str, probe, timeout: float, proc: subprocess.Popen | None = 
     raise AssertionError(f"{what}: not ready after {timeout:.0f} s\n{log.read_text()[-4000:] if log else ''}")
 
 
-def _start(cmd: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
-    with log.open("w") as out:  # own session: the stop below ends it and its children by this pid
-        return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(tmp_path):
@@ -191,15 +176,15 @@ def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = _env(root, PREFECT_API_URL=api, PREFECT_UI_ENABLED="false")
-    server = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                    root, env, tmp_path / "server.log")
+    server = start_process([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                           root, env, tmp_path / "server.log")
     serve = cluster = None
     try:
         _wait_for("prefect server", lambda: _api(f"{api}/health"), 120, server, tmp_path / "server.log")
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                            dashboard_address=None)
-        serve = _start([sys.executable, "flows/deploy.py", "--name", "test"], root,
-                       {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, tmp_path / "serve.log")
+        serve = start_process([sys.executable, "flows/deploy.py", "--name", "test"], root,
+                              {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, tmp_path / "serve.log")
         deployment = _wait_for("deployment", lambda: _api(f"{api}/deployments/name/birnn-pipeline/test"),
                                120, serve, tmp_path / "serve.log")
         cron = deployment["schedules"][0]["schedule"]
@@ -238,7 +223,7 @@ def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(
         assert patience == {"2"}
     finally:
         if serve is not None:
-            _stop(serve)
+            stop_process(serve, grace=20)
         if cluster is not None:
             cluster.close()
-        _stop(server)
+        stop_process(server, grace=20)

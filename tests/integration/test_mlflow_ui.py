@@ -11,9 +11,6 @@ downloads one. Without it the browser test fails, saying how to install it.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +23,8 @@ import pytest
 import yaml
 
 from conftest import REPO
+from processes import free_port as _free_port
+from processes import start_process, stop_process
 from integration.test_pipeline import _copy_project, _env, _run
 
 pytestmark = pytest.mark.integration
@@ -40,26 +39,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _start(cmd: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:  # own session: stop() ends the process and its workers by our pid
-        return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
@@ -92,15 +75,15 @@ def server(tmp_path_factory):
     port = _free_port()
     env = _env(home)
     log = home / "server.log"
-    proc = _start([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+    proc = start_process([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
                    "--backend-store-uri", f"sqlite:///{home}/mlflow.db",
-                   "--artifacts-destination", str(home / "artifacts"), "--workers", "1"], env, log, home)
+                   "--artifacts-destination", str(home / "artifacts"), "--workers", "1"], home, env, log)
     try:
         seconds = _wait_http(f"http://127.0.0.1:{port}/health", proc, log, timeout=180)
         print(f"mlflow server up in {seconds:.1f}s")
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_process(proc, grace=5)
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +158,8 @@ def test_champion_is_served_over_http_with_the_same_predictions(server, project,
     probes = json.loads((root / "reports" / "metrics" / f"{best}.json").read_text())["probes"]
     port = _free_port()
     log = tmp_path / "serve.log"
-    proc = _start([str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{REGISTERED}@champion",
-                   "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)], env, log, tmp_path)
+    proc = start_process([str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{REGISTERED}@champion",
+                   "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)], tmp_path, env, log)
     try:
         seconds = _wait_http(f"http://127.0.0.1:{port}/ping", proc, log, timeout=240)
         print(f"mlflow models serve answered /ping after {seconds:.1f}s")
@@ -192,7 +175,7 @@ def test_champion_is_served_over_http_with_the_same_predictions(server, project,
                 assert got["probability"] == pytest.approx(probe["probability"], abs=1e-3)
                 assert got["label"] == int(got["probability"] >= 0.5)
     finally:
-        _stop(proc)
+        stop_process(proc, grace=5)
 
 
 def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_path):
