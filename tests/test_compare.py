@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from birnn.compare import compare, mcnemar_p, wilson_interval
+from birnn.compare import (bootstrap_accuracies, bootstrap_p, compare, holm, mcnemar_p, unit_scores,
+                            wilson_interval)
 from birnn.files import write_json
 
 
@@ -74,3 +75,58 @@ def test_mcnemar_and_wilson_match_textbook_values():
 def test_missing_metrics_name_the_variant(tmp_path):
     with pytest.raises(FileNotFoundError, match="gru-mul"):
         compare(tmp_path, ["gru-mul"], tmp_path)
+
+
+def test_holm_adjusts_textbook_example():
+    adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03})
+    assert adjusted == pytest.approx({"a": 0.03, "c": 0.06, "b": 0.06})
+
+
+def test_bootstrap_separates_real_gaps_from_seed_noise():
+    rng = np.random.default_rng(0)
+    good = (rng.random((3, 400)) < 0.9).astype(float)
+    twin = (rng.random((3, 400)) < 0.9).astype(float)
+    poor = (rng.random((3, 400)) < 0.6).astype(float)
+    draws = bootstrap_accuracies({"good": good, "twin": twin, "poor": poor}, draws=500)
+    assert bootstrap_p(draws["good"], draws["poor"]) < 0.01
+    assert bootstrap_p(draws["good"], draws["twin"]) > 0.05
+    low, high = np.percentile(draws["good"], [2.5, 97.5])
+    assert low < good.mean() < high and high - low < 0.08
+
+
+def test_unit_scores_per_text_and_per_sequence():
+    y = np.array([1, 0, 1])
+    assert unit_scores(np.array([0.9, 0.2, 0.1]), y).tolist() == [[1, 1, 0]]
+    assert unit_scores(np.array([[0.9, 0.2, 0.1], [0.9, 0.9, 0.9]]), y).shape == (2, 3)
+    seq = np.array([[0, 1, 1, 1], [0, 0, 0, 1]])
+    assert unit_scores(np.array([[0.1, 0.9, 0.9, 0.1], [0.1, 0.1, 0.1, 0.9]]), seq).tolist() == [[0.75, 1.0]]
+
+
+def test_several_seeds_rank_by_mean_and_test_with_the_bootstrap(tmp_path):
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    p.mkdir()
+    y = (np.arange(200) % 2).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((200, 3), np.int32), y=y, row=np.arange(200))
+    for name, wrong in [("gru-sum", (10, 14, 12)), ("gru-ave", (12, 11, 15)), ("lstm-sum", (60, 70, 65))]:
+        rows = []
+        for n in wrong:
+            prob = np.where(y == 1, 0.9, 0.1)
+            prob[:n] = 1 - prob[:n]
+            rows.append(prob)
+        accuracies = [1 - n / 200 for n in wrong]
+        _metrics(m, name, name.split("-")[0], name.split("-")[1], float(np.mean(accuracies)),
+                 n_seeds=3, accuracy_std=float(np.std(accuracies, ddof=1)),
+                 seed_errors=[{"seed": 9, "error": "loss became NaN"}] if name == "lstm-sum" else [])
+        np.save(p / f"{name}.npy", np.stack(rows).astype(np.float32))
+    summary = compare(m, ["gru-sum", "gru-ave", "lstm-sum"], tmp_path, predictions_dir=p,
+                      y_test_path=tmp_path / "test.npz")
+    report = json.loads((tmp_path / "comparison.json").read_text())
+    rows = {v["variant"]: v for v in report["variants"]}
+    assert summary["best_variant"] == "gru-sum" and report["seeds"] == 3
+    assert report["significance_test"].startswith("paired bootstrap")
+    assert rows["gru-ave"]["p_holm"] > 0.05 and rows["lstm-sum"]["p_holm"] < 0.01
+    assert rows["gru-sum"]["accuracy_std"] == pytest.approx(0.01)
+    assert "over 3 seeds" in report["verdict"] and "gru-ave" in report["verdict"]
+    assert {"variant": "lstm-sum (seed 9)", "error": "loss became NaN"} in report["failed"]
+    md = (tmp_path / "comparison.md").read_text()
+    assert "accuracy_std" in md and "mean over 3 seeds" in md

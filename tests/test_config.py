@@ -75,3 +75,12 @@ def test_set_pairs_parse_as_yaml_and_a_missing_equals_is_a_params_error():
         "train.epochs": 2, "variants.cells": ["gru"], "data.path": "a=b"}
     with pytest.raises(ParamsError, match="KEY=VALUE"):
         parse_overrides(["train.epochs"])
+
+
+def test_training_seeds_default_to_the_global_seed():
+    assert parse_params({"seed": 11}).training_seeds() == [11]
+    assert parse_params({"variants": {"seeds": [1, 2, 3]}}).training_seeds() == [1, 2, 3]
+    with pytest.raises(ParamsError, match="variants.seeds"):
+        parse_params({"variants": {"seeds": [1, 1]}})
+    with pytest.raises(ParamsError, match="variants.seeds"):
+        parse_params({"variants": {"seeds": []}})

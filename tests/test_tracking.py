@@ -97,7 +97,8 @@ def logged(tmp_path_factory):
     from conftest import tiny_params
 
     root = tmp_path_factory.mktemp("tracked")
-    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
+    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": [],
+                                   "seeds": [7, 8]},
                          train={"epochs": 1},
                          tracking={"uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "artifacts")})
     layout = stages.Layout(root)
@@ -128,6 +129,22 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
     assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
     assert (local / "input_example.json").is_file() and (local / "code" / "birnn" / "predict.py").is_file()
+    assert not list(local.rglob("seeds"))  # only the selected seed's model is shipped
+
+
+def test_each_seed_is_a_run_nested_under_its_variant(logged):
+    params, layout, _ = logged
+    client = mlflow.MlflowClient(params.tracking.uri)
+    children = json.loads((layout.reports_dir / "tracking.json").read_text())["children"]
+    variant_run = client.get_run(children["gru-concat"])
+    seeds = mlflow.search_runs([variant_run.info.experiment_id], output_format="list",
+                               filter_string=f"tags.mlflow.parentRunId = '{variant_run.info.run_id}'")
+    assert sorted(r.data.tags["seed"] for r in seeds) == ["7", "8"]
+    assert all(r.data.tags["kind"] == "seed" and "test_accuracy" in r.data.metrics for r in seeds)
+    mean = np.mean([r.data.metrics["test_accuracy"] for r in seeds])
+    assert variant_run.data.metrics["test_accuracy"] == pytest.approx(mean)
+    assert variant_run.data.metrics["test_n_seeds"] == 2
+    assert len(client.get_metric_history(seeds[0].info.run_id, "val_loss")) == 1  # one epoch
 
 
 def test_best_variant_is_the_champion_and_predict_uses_it(logged, tmp_path, capsys, monkeypatch):

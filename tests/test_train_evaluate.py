@@ -152,3 +152,49 @@ def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp
     first = json.loads((killed.model_dir("gru-concat") / "history.json").read_text())
     second = json.loads((clean.model_dir("gru-concat") / "history.json").read_text())
     assert first == second
+
+
+def test_several_seeds_select_on_validation_average_on_test_and_keep_finished_seeds(trained, tmp_path,
+                                                                                   monkeypatch):
+    import shutil
+
+    from birnn import train
+
+    params, layout, _ = trained
+    seeded = tiny_params(variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": [],
+                                   "seeds": [3, 5]})
+    again = stages.Layout(tmp_path)
+    shutil.copytree(layout.processed_dir, again.processed_dir)
+    real_fit = train._fit
+
+    def crash_in_seed_5(new_model, train_data, val, train_params, seed, *rest):
+        if seed == 5:
+            raise RuntimeError("simulated crash in seed 5")
+        return real_fit(new_model, train_data, val, train_params, seed, *rest)
+
+    monkeypatch.setattr(train, "_fit", crash_in_seed_5)
+    summary = stages.run_train(seeded, again, "gru-concat")
+    assert summary["status"] == "ok" and summary["seed"] == 3
+    assert (summary["seeds_ok"], summary["seeds_failed"]) == (1, 1)
+    seed_3_seconds = summary["seconds"]
+    monkeypatch.setattr(train, "_fit", real_fit)
+
+    summary = stages.run_train(seeded, again, "gru-concat")  # the re-run trains only seed 5
+    folder = again.model_dir("gru-concat")
+    info = json.loads((folder / "variant.json").read_text())
+    seeds = {s["seed"]: s for s in info["seeds"]}
+    assert (summary["seeds_ok"], summary["seeds_failed"]) == (2, 0)
+    assert seeds[3]["seconds"] == seed_3_seconds  # reused from its checkpoint, not retrained
+    assert info["seed"] == min(seeds.values(), key=lambda s: s["best_val_loss"])["seed"]
+    assert all((folder / "seeds" / f"seed-{s}" / "model.keras").is_file() for s in (3, 5))
+    assert not (again.checkpoints_dir / "gru-concat").exists()
+
+    stages.run_evaluate(seeded, again, "gru-concat")
+    metrics = json.loads(again.metrics_path("gru-concat").read_text())
+    prob = np.load(again.predictions_path("gru-concat"))
+    y = np.load(again.processed_dir / "test.npz")["y"]
+    per_seed = [float(np.mean((row >= 0.5) == y)) for row in prob]
+    assert prob.shape == (2, metrics["n_test"]) and metrics["n_seeds"] == 2
+    assert metrics["accuracy"] == pytest.approx(np.mean(per_seed))
+    assert metrics["accuracy_std"] == pytest.approx(np.std(per_seed, ddof=1))
+    assert [s["seed"] for s in metrics["seed_scores"]] == [3, 5] and metrics["selected_seed"] == info["seed"]

@@ -13,10 +13,11 @@ import pandas as pd
 from .config import CELLS, MERGE_MODES
 from .files import atomic_path, read_json, write_json, write_text
 
-COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "ci95", "p_vs_best", "f1",
+COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "ci95", "p_vs_best", "p_holm", "f1",
            "roc_auc", "log_loss", "probe_accuracy", "parameters", "epochs_run",
            "seconds_per_epoch", "predict_texts_per_second"]
 ALPHA = 0.05
+BOOTSTRAP_DRAWS = 2000
 
 
 def load_metrics(metrics_dir: str | Path, names: list[str]) -> pd.DataFrame:
@@ -66,15 +67,18 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
     table.insert(0, "rank", range(1, len(table) + 1))
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
-    _add_significance(table, best, predictions_dir, y_test_path)
-    table = table.reindex(columns=["rank", *COLUMNS, "n_test", "probes"])
+    test = _add_significance(table, best, predictions_dir, y_test_path)
+    columns = _columns(table)
+    table = table.reindex(columns=["rank", *columns, "n_test", "probes"])
     rnn = table[table["kind"] == "rnn"]
     grid = _grid(rnn)
     summary = {
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
+        "significance_test": test,
+        "seeds": int(table["n_seeds"].max()) if "n_seeds" in table else 1,
         "variants": _records(table.drop(columns=["probes", "n_test"])),
-        "failed": [{"variant": r["variant"], "error": r.get("error")} for _, r in failed.iterrows()],
+        "failed": _failures(failed, metrics),
         "accuracy_grid": {} if grid is None else {
             cell: {mode: _num(v) for mode, v in row.items()} for cell, row in grid.iterrows()},
     }
@@ -88,29 +92,112 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
     if curves_dir is not None and Path(curves_dir).is_dir():
         _curves(Path(curves_dir), list(rnn["variant"]), figures / "validation_curves.png")
     write_json(out_dir / "comparison.json", summary)
-    write_text(out_dir / "comparison.md", _markdown(table, grid, summary))
+    write_text(out_dir / "comparison.md", _markdown(table, columns, grid, summary))
     return {"best_variant": best, "best_accuracy": summary["best_accuracy"], "rows": len(table),
             "failed": len(failed)}
 
 
-def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_test_path) -> None:
-    """Wilson CI of each accuracy; McNemar p of each variant against the best one."""
-    table["ci95"] = [
-        "[{:.4f}, {:.4f}]".format(*wilson_interval(round(a * n), int(n))) if pd.notna(n) else None
-        for a, n in zip(table["accuracy"], table.get("n_test", pd.Series([None] * len(table))))]
+def unit_scores(prob: np.ndarray, y_test: np.ndarray) -> np.ndarray:
+    """Share right per test unit, one row per seed: (seeds, units). A unit is a text (0 or 1)
+    or, for per-timestep tasks, a sequence (the share of its timesteps right)."""
+    prob = np.asarray(prob)
+    if prob.ndim == y_test.ndim:  # one seed, saved without the seed axis
+        prob = prob[None]
+    correct = (prob >= 0.5) == y_test[None].astype(bool)
+    return correct.reshape(correct.shape[0], correct.shape[1], -1).mean(axis=2)
+
+
+def bootstrap_accuracies(scores: dict[str, np.ndarray], draws: int = BOOTSTRAP_DRAWS,
+                         seed: int = 0) -> dict[str, np.ndarray]:
+    """Hierarchical paired bootstrap of each variant's mean accuracy.
+
+    Every draw resamples the test units once for all variants (so differences stay paired on
+    the same rows) and, per variant, its seeds: the spread covers both the luck of the test
+    sample and the luck of initialisation. Returns ``draws`` accuracies per variant.
+    """
+    rng = np.random.default_rng(seed)
+    n_units = next(iter(scores.values())).shape[1]
+    out = {name: np.empty(draws) for name in scores}
+    chunk = max(1, min(200, 20_000_000 // n_units))  # bounds the weight matrix to ~80 MB
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
+        weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=size).astype(np.float32)
+        for name, per_unit in scores.items():
+            per_seed = per_unit.astype(np.float32) @ weights.T / n_units  # (seeds, size)
+            picks = rng.integers(per_seed.shape[0], size=(size, per_seed.shape[0]))
+            out[name][start:start + size] = per_seed[picks, np.arange(size)[:, None]].mean(axis=1)
+    return out
+
+
+def bootstrap_p(best: np.ndarray, other: np.ndarray) -> float:
+    """Two-sided p of 'no difference' from paired bootstrap draws of two accuracies."""
+    diff = best - other
+    tail = min(np.sum(diff <= 0), np.sum(diff >= 0)) + 1
+    return float(min(1.0, 2 * tail / (len(diff) + 1)))
+
+
+def holm(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm-Bonferroni adjusted p-values: testing every variant against the best is many tests
+    at once, and the chance that one of them looks significant by luck grows with their number."""
+    ordered = sorted(p_values, key=p_values.get)
+    adjusted, running = {}, 0.0
+    for i, name in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - i) * p_values[name]))
+        adjusted[name] = running
+    return adjusted
+
+
+def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_test_path) -> str:
+    """95% interval of each accuracy and the p-value of each variant against the best one.
+
+    One seed per variant and one label per text: Wilson interval and exact McNemar test.
+    Several seeds (or per-timestep labels): hierarchical paired bootstrap over seeds and test
+    units. Returns the name of the test used.
+    """
+    n_test = table.get("n_test", pd.Series([None] * len(table), index=table.index))
+    table["ci95"] = ["[{:.4f}, {:.4f}]".format(*wilson_interval(round(a * n), int(n))) if pd.notna(n) else None
+                     for a, n in zip(table["accuracy"], n_test)]
     table["p_vs_best"] = None
+    table["p_holm"] = None
     if best is None or predictions_dir is None or y_test_path is None:
-        return
+        return "none"
     with np.load(y_test_path, allow_pickle=False) as data:
         y_test = data["y"].astype(int)
-    correct = {}
-    for name in table["variant"]:
-        path = Path(predictions_dir) / f"{name}.npy"
-        if path.is_file():
-            correct[name] = (np.load(path, allow_pickle=False) >= 0.5).astype(int) == y_test
-    if best in correct:
-        table["p_vs_best"] = [None if name == best or name not in correct else
-                              mcnemar_p(correct[best], correct[name]) for name in table["variant"]]
+    scores = {name: unit_scores(np.load(path, allow_pickle=False), y_test)
+              for name in table["variant"] if (path := Path(predictions_dir) / f"{name}.npy").is_file()}
+    if best not in scores:
+        return "none"
+    paired_binary = all(s.shape[0] == 1 for s in scores.values()) and y_test.ndim == 1
+    if paired_binary:
+        test = "exact McNemar test"
+        raw = {name: mcnemar_p(scores[best][0] == 1, s[0] == 1) for name, s in scores.items() if name != best}
+    else:
+        test = "paired bootstrap over seeds and test rows"
+        boot = bootstrap_accuracies(scores)
+        raw = {name: bootstrap_p(boot[best], boot[name]) for name in scores if name != best}
+        table["ci95"] = ["[{:.4f}, {:.4f}]".format(*np.percentile(boot[name], [2.5, 97.5]))
+                         if name in boot else None for name in table["variant"]]
+    adjusted = holm(raw)
+    table["p_vs_best"] = [raw.get(name) for name in table["variant"]]
+    table["p_holm"] = [adjusted.get(name) for name in table["variant"]]
+    return test
+
+
+def _columns(table: pd.DataFrame) -> list[str]:
+    """The table's columns; with several seeds the spread across them follows the mean."""
+    if "n_seeds" not in table or not table["n_seeds"].fillna(1).gt(1).any():
+        return COLUMNS
+    at = COLUMNS.index("accuracy") + 1
+    return [*COLUMNS[:at], "accuracy_std", "n_seeds", *COLUMNS[at:]]
+
+
+def _failures(failed: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
+    """Failed variants, then single failed seeds of variants that otherwise finished."""
+    out = [{"variant": r["variant"], "error": r.get("error")} for _, r in failed.iterrows()]
+    for _, row in metrics[metrics["status"] == "ok"].iterrows():
+        for failure in row.get("seed_errors") if isinstance(row.get("seed_errors"), list) else []:
+            out.append({"variant": f"{row['variant']} (seed {failure['seed']})", "error": failure["error"]})
+    return out
 
 
 def _grid(rnn: pd.DataFrame) -> pd.DataFrame | None:
@@ -129,17 +216,21 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
         return "No recurrent variant finished; see the failed list."
     rows = table.set_index("variant")
     n_test = rows.loc[best].get("n_test") if "n_test" in rows else None
-    ties = [v for v, p in zip(table["variant"], table["p_vs_best"])
+    ties = [v for v, p in zip(table["variant"], table["p_holm"])
             if v != best and p is not None and pd.notna(p) and p >= ALPHA and rows.loc[v, "kind"] == "rnn"]
-    text = f"{best} has the highest test accuracy ({summary['best_accuracy']:.4f}"
+    seeds = summary["seeds"]
+    text = f"{best} has the highest {'mean ' if seeds > 1 else ''}test accuracy ({summary['best_accuracy']:.4f}"
+    if seeds > 1:
+        text += f" +- {rows.loc[best, 'accuracy_std']:.4f} over {seeds} seeds"
     text += f" on {int(n_test)} test texts)." if n_test is not None and pd.notna(n_test) else ")."
-    if table["p_vs_best"].notna().any():
+    if table["p_holm"].notna().any():
+        how = f"{summary['significance_test']}, Holm-adjusted p"
         if ties:
             shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
-            text += (f" {len(ties)} other variant(s) are not significantly worse (McNemar p >= {ALPHA}):"
+            text += (f" {len(ties)} other variant(s) are not significantly worse ({how} >= {ALPHA}):"
                      f" {shown}; pick among them on speed or size rather than on this ranking.")
         else:
-            text += f" Every other variant is significantly worse (McNemar p < {ALPHA})."
+            text += f" Every other variant is significantly worse ({how} < {ALPHA})."
     if "gain_over_baseline" in summary:
         text += (f" The TF-IDF + logistic regression baseline scores {summary['gain_over_baseline']:.4f}"
                  " lower" if summary["gain_over_baseline"] >= 0 else " The bag-of-words baseline wins,"
@@ -165,12 +256,10 @@ def _records(table: pd.DataFrame) -> list[dict]:
             for row in table.astype(object).where(table.notna(), None).to_dict("records")]
 
 
-def _markdown(table: pd.DataFrame, grid: pd.DataFrame | None, summary: dict) -> str:
+def _markdown(table: pd.DataFrame, columns: list[str], grid: pd.DataFrame | None, summary: dict) -> str:
     lines = ["# Variant comparison", "", summary["verdict"], ""]
-    lines += [_display(table[["rank", *COLUMNS]]).to_markdown(index=False, disable_numparse=True), "",
-              "`ci95`: Wilson 95% interval of the accuracy. `p_vs_best`: exact McNemar test against "
-              "the best variant on the same test rows; below 0.05 the difference is unlikely to be noise.",
-              ""]
+    lines += [_display(table[["rank", *columns]]).to_markdown(index=False, disable_numparse=True), "",
+              _legend(summary), ""]
     if summary["failed"]:
         lines += ["## Failed variants", ""]
         lines += [f"- **{f['variant']}**: {f['error']}" for f in summary["failed"]] + [""]
@@ -184,6 +273,21 @@ def _markdown(table: pd.DataFrame, grid: pd.DataFrame | None, summary: dict) -> 
                   probes.to_markdown(disable_numparse=True), ""]
     lines += ["## Validation curves", "", "![curves](figures/validation_curves.png)", ""]
     return "\n".join(lines)
+
+
+def _legend(summary: dict) -> str:
+    if summary["seeds"] > 1:
+        head = (f"`accuracy`: mean over {summary['seeds']} seeds, `accuracy_std`: their standard "
+                "deviation. `ci95`: 95% interval of the mean from a bootstrap that resamples both the "
+                "seeds and the test rows. `p_vs_best`: the same paired bootstrap against the best variant.")
+    elif summary["significance_test"] == "exact McNemar test":
+        head = ("`ci95`: Wilson 95% interval of the accuracy. `p_vs_best`: exact McNemar test against "
+                "the best variant on the same test rows.")
+    else:
+        head = ("`ci95`: 95% bootstrap interval of the accuracy. `p_vs_best`: paired bootstrap against "
+                "the best variant on the same test units.")
+    return (head + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
+            "difference is unlikely to be noise.")
 
 
 def _probe_table(table: pd.DataFrame) -> pd.DataFrame | None:
@@ -204,11 +308,11 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
         def fmt(value, column=column):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 return "-"
-            if column in ("rank", "parameters", "epochs_run", "predict_texts_per_second"):
+            if column in ("rank", "parameters", "epochs_run", "predict_texts_per_second", "n_seeds"):
                 return f"{int(value)}"
             if column == "seconds_per_epoch":
                 return f"{float(value):.1f}"
-            if column == "p_vs_best":
+            if column in ("p_vs_best", "p_holm"):
                 return f"{float(value):.3g}"
             return f"{value:.4f}" if isinstance(value, float) else str(value)
         shown[column] = shown[column].map(fmt)

@@ -183,13 +183,18 @@ class VariantParams(_Strict):
     merge_modes: list[MergeMode] = Field(default_factory=lambda: list(MERGE_MODES), min_length=1)
     unidirectional: list[Cell] = Field(
         default_factory=lambda: ["lstm"], description="cells also trained one-way, as references")
+    seeds: list[int] | None = Field(
+        None, min_length=1, max_length=20,
+        description="train every variant once per seed and compare mean +- std; null = [seed]")
 
-    @field_validator("cells", "merge_modes", "unidirectional")
+    @field_validator("cells", "merge_modes", "unidirectional", "seeds")
     @classmethod
-    def _no_repeats(cls, value: list[str]) -> list[str]:
+    def _no_repeats(cls, value: list | None) -> list | None:
+        if value is None:
+            return value
         repeated = sorted({v for v in value if value.count(v) > 1})
         if repeated:
-            raise ValueError(f"{repeated} listed more than once: each variant is trained once")
+            raise ValueError(f"{repeated} listed more than once: each value is used once")
         return value
 
 
@@ -235,6 +240,10 @@ class Params(_Strict):
         """Bidirectional variants (cell x merge mode), then the unidirectional references."""
         bidirectional = [variant_name(c, m) for c in self.variants.cells for m in self.variants.merge_modes]
         return bidirectional + [variant_name(c, UNIDIRECTIONAL) for c in self.variants.unidirectional]
+
+    def training_seeds(self) -> list[int]:
+        """The seeds each variant is trained with: variants.seeds, else the one global seed."""
+        return list(self.variants.seeds) if self.variants.seeds else [self.seed]
 
     def flat(self) -> dict[str, Any]:
         """Params as flat dotted keys, the form MLflow and reports use; credentials in URLs

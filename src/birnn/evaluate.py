@@ -45,7 +45,8 @@ def classification_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: floa
 
 
 def save_predictions(path: str | Path, prob: np.ndarray) -> None:
-    """Test-set probabilities, row-aligned with test.npz: compare pairs variants on them."""
+    """Test-set probabilities, row-aligned with test.npz: compare pairs variants on them.
+    Several seeds add a leading axis: one row of probabilities per seed."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, prob.astype(np.float32), allow_pickle=False)
@@ -70,11 +71,21 @@ def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_p
     started = time.perf_counter()
     prob = predictor.model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)
     seconds = time.perf_counter() - started
-    save_predictions(predictions_path, prob)
+    scores = classification_metrics(y_test, prob)
+    seeds = [s for s in info.get("seeds", []) if s["status"] == "ok"]
+    if seeds:  # several seeds: one row of probabilities per seed, metrics averaged over them
+        stacked = np.stack([prob if s["seed"] == info["seed"] else _predict_seed(model_dir, s["seed"], x_test)
+                            for s in seeds])
+        save_predictions(predictions_path, stacked)
+        scores = {**scores, **seed_statistics(y_test, stacked, [s["seed"] for s in seeds]),
+                  "seeds_failed": info.get("seeds_failed", 0), "selected_seed": info["seed"],
+                  "seed_errors": [{"seed": s["seed"], "error": s["error"]}
+                                  for s in info["seeds"] if s["status"] != "ok"]}
+    else:
+        save_predictions(predictions_path, prob)
     probes = predictor.predict([text for text, _ in PROBES])
     result = {
-        **identity, "status": "ok",
-        **classification_metrics(y_test, prob),
+        **identity, "status": "ok", **scores,
         "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
         "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}
                    for p, (_, want) in zip(probes, PROBES)],
@@ -86,3 +97,27 @@ def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_p
     }
     write_json(metrics_path, result)
     return result
+
+
+SEED_AVERAGED = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+
+
+def seed_statistics(y_true: np.ndarray, prob: np.ndarray, seeds: list[int]) -> dict:
+    """Metrics of a variant trained with several seeds: the mean over seeds under the usual
+    names (so tables and MLflow rank by it), ``<metric>_std`` across seeds, and each seed's own
+    scores. The confusion matrix stays the selected seed's."""
+    per_seed = [classification_metrics(y_true, row) for row in prob]
+    out: dict = {"n_seeds": len(seeds), "seed_scores": [
+        {"seed": seed, **{k: m[k] for k in SEED_AVERAGED}} for seed, m in zip(seeds, per_seed)]}
+    for key in SEED_AVERAGED:
+        values = [m[key] for m in per_seed if m[key] is not None]
+        out[key] = float(np.mean(values)) if values else None
+        out[f"{key}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return out
+
+
+def _predict_seed(model_dir: str | Path, seed: int, x_test: np.ndarray) -> np.ndarray:
+    from .predict import Predictor
+
+    model = Predictor.from_dir(Path(model_dir) / "seeds" / f"seed-{seed}").model
+    return model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)

@@ -95,7 +95,7 @@ def run_train(params: Params, layout: Layout, variant: str) -> dict:
     from . import train
 
     summary = train.train_variant(layout.processed_dir, variant, params.model, params.train,
-                                  params.clean, params.seed, layout.model_dir(variant),
+                                  params.clean, params.training_seeds(), layout.model_dir(variant),
                                   layout.curve_path(variant), layout.checkpoints_dir / variant)
     return _done(f"train {variant}", summary)
 

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -120,7 +121,6 @@ def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_
 def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_dir: Path,
                  models_dir: Path, curves_dir: Path) -> tuple[str, str | None, float]:
     """One child run; returns (run id, logged model id or None, seconds spent logging the model)."""
-    from mlflow.entities import Metric
 
     metrics = read_json(metrics_dir / f"{name}.json")
     model_dir = models_dir / name
@@ -136,25 +136,46 @@ def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_
         run_id = child.info.run_id
         mlflow.log_params({**params.flat(), "variant": name, **_resolved_params(model_dir)})
         history = read_json(model_dir / "history.json") if (model_dir / "history.json").is_file() else {}
-        now = int(time.time() * 1000)
-        batch = [Metric(key, float(values[epoch]), now, epoch + 1)
-                 for key, values in history.items() for epoch in range(len(values))]
-        batch += [Metric(f"test_{k}", float(v), now, 0) for k, v in metrics.items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        for start in range(0, len(batch), 1000):  # MLflow's per-call limit
-            mlflow.MlflowClient().log_batch(run_id, metrics=batch[start:start + 1000])
+        _log_numbers(mlflow, run_id, history, metrics)
         mlflow.log_artifact(str(metrics_dir / f"{name}.json"))
         if (curves_dir / f"{name}.csv").is_file():
             mlflow.log_artifact(str(curves_dir / f"{name}.csv"))
         with tempfile.TemporaryDirectory() as tmp:
             for png in _figures(name, history, metrics, Path(tmp)):
                 mlflow.log_artifact(str(png), "plots")
+        for seed_metrics in metrics.get("seed_scores") or []:
+            _log_seed(mlflow, experiment_id, name, seed_metrics, model_dir)
         if _is_model_dir(model_dir):
             started = time.perf_counter()
             model_id = _log_model(mlflow, model_dir)
             seconds = time.perf_counter() - started
             mlflow.set_tag("model_uri", f"models:/{model_id}")
     return run_id, model_id, seconds
+
+
+def _log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
+    """Per-epoch curves as steps 1..n and every numeric test metric as test_<name>, batched."""
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    batch = [Metric(key, float(values[epoch]), now, epoch + 1)
+             for key, values in history.items() for epoch in range(len(values))]
+    batch += [Metric(f"test_{k}", float(v), now, 0) for k, v in metrics.items()
+              if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for start in range(0, len(batch), 1000):  # MLflow's per-call limit
+        mlflow.MlflowClient().log_batch(run_id, metrics=batch[start:start + 1000])
+
+
+def _log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_dir: Path) -> None:
+    """One run per seed, nested under its variant: the spread behind the variant's mean."""
+    seed = seed_metrics["seed"]
+    history_file = model_dir / "seeds" / f"seed-{seed}" / "history.json"
+    tags = {"variant": name, "kind": "seed", "seed": str(seed)}
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True,
+                          tags=tags) as run:
+        mlflow.log_param("seed", seed)
+        _log_numbers(mlflow, run.info.run_id, read_json(history_file) if history_file.is_file() else {},
+                     {k: v for k, v in seed_metrics.items() if k != "seed" and v is not None})
 
 
 def _log_model(mlflow, model_dir: Path) -> str:
@@ -170,10 +191,14 @@ def _log_model(mlflow, model_dir: Path) -> str:
     signature = ModelSignature(inputs=Schema([ColSpec("string")]),
                                outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]))
     example = pd.DataFrame({pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]})
-    info = mlflow.pyfunc.log_model(
-        name="model", python_model=str(package / "mlflow_model.py"),  # models from code, no pickle
-        artifacts={pyfunc.ARTIFACT_KEY: str(model_dir)}, code_paths=[str(package)],
-        signature=signature, input_example=example, pip_requirements=_requirements())
+    with tempfile.TemporaryDirectory() as staged:  # the selected model only, not every seed's
+        for part in MODEL_PARTS:
+            if (model_dir / part).is_file():
+                shutil.copyfile(model_dir / part, Path(staged) / part)
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=str(package / "mlflow_model.py"),  # models from code, no pickle
+            artifacts={pyfunc.ARTIFACT_KEY: staged}, code_paths=[str(package)],
+            signature=signature, input_example=example, pip_requirements=_requirements())
     return info.model_id
 
 
@@ -304,8 +329,11 @@ def _resolved_params(model_dir: Path) -> dict[str, Any]:
     return {"resolved.max_len": vocab.get("max_len"), "resolved.vocab_words": len(vocab.get("words", []))}
 
 
+MODEL_PARTS = ("model.keras", "vocab.json", "variant.json", "history.json")
+
+
 def _is_model_dir(model_dir: Path) -> bool:
-    return all((model_dir / f).is_file() for f in ("model.keras", "vocab.json", "variant.json"))
+    return all((model_dir / f).is_file() for f in MODEL_PARTS[:3])
 
 
 def _requirements() -> list[str]:

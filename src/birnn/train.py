@@ -21,6 +21,7 @@ import shutil
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,9 @@ class TrainSummary:
     backend: str
     resumed_from_epoch: int = 0
     error: str | None = None
+    seed: int = 0  # the seed of this model (of the selected one when several were trained)
+    seeds_ok: int = 1
+    seeds_failed: int = 0
 
 
 @dataclass
@@ -111,64 +115,129 @@ def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
 
 
 def train_variant(processed_dir: str | Path, variant: str, model_params: ModelParams,
-                  train_params: TrainParams, clean_params: CleanParams, seed: int,
+                  train_params: TrainParams, clean_params: CleanParams, seeds: int | Sequence[int],
                   model_dir: str | Path, curves_path: str | Path,
                   checkpoint_dir: str | Path | None = None) -> TrainSummary:
     """Stage: processed split -> models/<variant>/ + reports/curves/<variant>.csv.
 
-    ``clean_params`` travel with the model so prediction normalises text like training did.
-    ``checkpoint_dir`` holds per-epoch state; a re-run with the same inputs resumes from it.
+    One model per seed. With several seeds, every seed's model lands in
+    ``models/<variant>/seeds/seed-<n>/`` and the one with the lowest validation loss (never
+    the test score) is also the variant's model at the top of the folder, the one predict and
+    MLflow serve. ``clean_params`` travel with the model so prediction normalises text like
+    training did. ``checkpoint_dir`` holds per-epoch state and finished seeds; a re-run with
+    the same inputs resumes from it.
+    """
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    cell, merge_mode, direction = parse_variant(variant)
+    processed_dir = Path(processed_dir)
+    checkpoint_dir = Path(checkpoint_dir or Path(model_dir).parent / ".checkpoints" / variant)
+    data = _TrainingData.load(processed_dir, model_params, seeds[0])
+    _set_precision(train_params.mixed_precision)
+    identity = {"variant": variant, "cell": cell, "merge_mode": merge_mode, "direction": direction,
+                "embedding_coverage": data.coverage, "model": model_params.model_dump(),
+                "train": train_params.model_dump(), "clean": clean_params.model_dump()}
+    runs = [_train_seed(data, identity, train_params, seed, processed_dir,
+                        checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}")
+            for seed in seeds]
+    selected = min(runs, key=lambda run: (run["status"] != "ok", run["best_val_loss"] or math.inf))
+    info = {**selected, "selected_seed": selected["seed"], "selected_by": "lowest validation loss",
+            "seeds_ok": sum(run["status"] == "ok" for run in runs),
+            "seeds_failed": sum(run["status"] != "ok" for run in runs)}
+    if len(seeds) > 1:
+        info["seeds"] = [{k: run[k] for k in SEED_FIELDS if k in run} for run in runs]
+    with atomic_dir(model_dir) as tmp:
+        _copy_run(_result_dir(checkpoint_dir, seeds, selected["seed"]), tmp)
+        if len(seeds) > 1:
+            for run in runs:
+                _copy_run(_result_dir(checkpoint_dir, seeds, run["seed"]), tmp / "seeds" / f"seed-{run['seed']}")
+        write_json(tmp / VARIANT_FILE, info)
+    _write_curves(read_json(Path(model_dir) / HISTORY_FILE), curves_path)
+    if info["seeds_failed"] == 0:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return TrainSummary(**{k: info[k] for k in TrainSummary.__dataclass_fields__})
+
+
+SEED_FIELDS = ("seed", "status", "error", "epochs_run", "best_epoch", "best_val_loss",
+               "best_val_accuracy", "seconds", "seconds_per_epoch", "resumed_from_epoch")
+RESULT = "result"  # a finished seed's model folder inside its checkpoint folder
+
+
+@dataclass(frozen=True)
+class _TrainingData:
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray]
+    vocab: dict
+    embedding_matrix: np.ndarray | None
+    coverage: float | None
+
+    @classmethod
+    def load(cls, processed_dir: Path, model_params: ModelParams, seed: int) -> "_TrainingData":
+        vocab = load_vocab(processed_dir / VOCAB_FILE)
+        matrix, coverage = None, None
+        if model_params.embeddings == "glove":
+            from .embeddings import load_glove
+
+            # loaded once per variant: out-of-vocabulary vectors come from the first seed
+            matrix, coverage = load_glove(model_params.embeddings_path, vocab["words"],
+                                          model_params.embedding_dim, seed)
+        return cls(load_split(processed_dir, "train"), load_split(processed_dir, "val"), vocab,
+                   matrix, coverage)
+
+
+def _result_dir(checkpoint_dir: Path, seeds: list[int], seed: int) -> Path:
+    return (checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}") / RESULT
+
+
+def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, seed: int,
+                processed_dir: Path, run_dir: Path) -> dict:
+    """Train one seed into ``run_dir/result`` (a complete model folder); return its info.
+
+    A seed that already finished with the same inputs is not trained again, so a multi-seed
+    run killed in its third seed keeps the first two.
     """
     import keras
 
     from .models import build_model
 
-    cell, merge_mode, direction = parse_variant(variant)
-    processed_dir = Path(processed_dir)
-    checkpoint_dir = Path(checkpoint_dir or Path(model_dir).parent / ".checkpoints" / variant)
-    x_train, y_train = load_split(processed_dir, "train")
-    x_val, y_val = load_split(processed_dir, "val")
-    vocab = load_vocab(processed_dir / VOCAB_FILE)
-    fingerprint = _fingerprint(variant, model_params, train_params, seed, processed_dir)
-    matrix, coverage = None, None
-    if model_params.embeddings == "glove":
-        from .embeddings import load_glove
-
-        matrix, coverage = load_glove(model_params.embeddings_path, vocab["words"],
-                                      model_params.embedding_dim, seed)
-    _set_precision(train_params.mixed_precision)
+    model_params = ModelParams(**identity["model"])
+    fingerprint = _fingerprint(identity["variant"], model_params, train_params, seed, processed_dir)
+    result = run_dir / RESULT
+    if (result / VARIANT_FILE).is_file():
+        done = read_json(result / VARIANT_FILE)
+        if done.get("fingerprint") == fingerprint and done.get("status") == "ok":
+            return done
 
     def new_model():
         seed_everything(seed)
-        return build_model(cell, merge_mode, vocab_size=len(vocab["words"]) + 2,
-                           max_len=vocab["max_len"], params=model_params, direction=direction,
+        return build_model(identity["cell"], identity["merge_mode"],
+                           vocab_size=len(data.vocab["words"]) + 2, max_len=data.vocab["max_len"],
+                           params=model_params, direction=identity["direction"],
                            learning_rate=train_params.learning_rate, clipnorm=train_params.clipnorm,
-                           embedding_matrix=matrix)
+                           embedding_matrix=data.embedding_matrix)
 
     error, model, state = None, None, None
     try:
-        model, state = _fit(new_model, (x_train, y_train), (x_val, y_val), train_params, seed,
-                            checkpoint_dir, fingerprint)
+        model, state = _fit(new_model, data.train, data.val, train_params, seed, run_dir, fingerprint)
         if not all(math.isfinite(v) for v in state.history.get("loss", [math.nan])[-1:]):
             error = f"loss became NaN/inf at epoch {state.epoch}; lower train.learning_rate"
     except Exception as err:  # noqa: BLE001 - one variant failing must not stop the comparison
         error = f"{type(err).__name__}: {err}"
         traceback.print_exc()
-    summary = _summary(variant, state, model, error, keras.backend.backend())
-    info = {"variant": variant, "cell": cell, "merge_mode": merge_mode, "direction": direction,
-            "seed": seed, "embedding_coverage": coverage,
-            "model": model_params.model_dump(), "train": train_params.model_dump(),
-            "clean": clean_params.model_dump(), **asdict(summary)}
-    with atomic_dir(model_dir) as tmp:
+    summary = _summary(identity["variant"], state, model, error, keras.backend.backend(), seed)
+    info = {**identity, **asdict(summary), "fingerprint": fingerprint}
+    with atomic_dir(result) as tmp:
         if summary.status == "ok":
             model.save(tmp / MODEL_FILE)
             shutil.copyfile(processed_dir / VOCAB_FILE, tmp / VOCAB_FILE)
         write_json(tmp / VARIANT_FILE, info)
         write_json(tmp / HISTORY_FILE, state.history if state else {})
-    _write_curves(state.history if state else {}, curves_path)
-    if summary.status == "ok":
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    return summary
+    return info
+
+
+def _copy_run(result: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in result.iterdir():
+        shutil.copyfile(path, target / path.name)
 
 
 def _fit(new_model, train, val, params: TrainParams, seed: int, checkpoint_dir: Path,
@@ -283,7 +352,8 @@ def _fingerprint(variant: str, model_params: ModelParams, train_params: TrainPar
     return digest.hexdigest()[:24]
 
 
-def _summary(variant: str, state: _LoopState | None, model, error: str | None, backend: str) -> TrainSummary:
+def _summary(variant: str, state: _LoopState | None, model, error: str | None, backend: str,
+             seed: int) -> TrainSummary:
     epochs = state.epoch if state else 0
     best = state.best_epoch if state else 0
     val_acc = state.history.get("val_accuracy", []) if state else []
@@ -294,7 +364,7 @@ def _summary(variant: str, state: _LoopState | None, model, error: str | None, b
         seconds=round(state.seconds, 3) if state else 0.0,
         seconds_per_epoch=round(state.seconds / epochs, 3) if epochs else 0.0,
         parameters=int(model.count_params()) if model is not None else 0, backend=backend,
-        resumed_from_epoch=state.resumed_from_epoch if state else 0, error=error,
+        resumed_from_epoch=state.resumed_from_epoch if state else 0, error=error, seed=seed,
     )
 
 
