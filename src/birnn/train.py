@@ -139,7 +139,7 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     runs = [_train_seed(data, identity, train_params, seed, processed_dir,
                         checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}")
             for seed in seeds]
-    selected = min(runs, key=lambda run: (run["status"] != "ok", run["best_val_loss"] or math.inf))
+    selected = min(runs, key=_selection_key)
     info = {**selected, "selected_seed": selected["seed"], "selected_by": "lowest validation loss",
             "seeds_ok": sum(run["status"] == "ok" for run in runs),
             "seeds_failed": sum(run["status"] != "ok" for run in runs)}
@@ -155,6 +155,12 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     if info["seeds_failed"] == 0:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return TrainSummary(**{k: info[k] for k in TrainSummary.__dataclass_fields__})
+
+
+def _selection_key(run: dict) -> tuple[bool, float]:
+    """Finished seeds first, then the lowest validation loss: the test set never picks a model."""
+    loss = run["best_val_loss"]
+    return run["status"] != "ok", math.inf if loss is None else loss
 
 
 SEED_FIELDS = ("seed", "status", "error", "epochs_run", "best_epoch", "best_val_loss",
