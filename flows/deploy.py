@@ -21,7 +21,8 @@ from prefect.schedules import Cron  # noqa: E402
 from prefect.settings import PREFECT_API_URL  # noqa: E402
 
 from birnn.config import SOURCES, ParamsError, load_params  # noqa: E402
-from pipeline import pipeline  # noqa: E402
+from birnn.download import redact_text  # noqa: E402
+from pipeline import api_problem, pipeline  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"params_file": args.params, "root": args.root}
     if args.source:
         parameters["source"] = args.source
+    if problem := api_problem():  # serving needs its server for good: no temporary stand-in
+        print(redact_text(f"error: the Prefect API at {PREFECT_API_URL.value()} does not answer ({problem}); "
+                          "start it (`prefect server start`) or fix PREFECT_API_URL, then run again"),
+              file=sys.stderr)
+        return 1
     if not PREFECT_API_URL.value():
         print("note: PREFECT_API_URL is not set: serving against a temporary local server whose runs "
               "vanish with it; start `prefect server start` and set PREFECT_API_URL to keep them",

@@ -16,10 +16,16 @@
 * Afterwards `dvc commit` (and `dvc push` when a remote is set) records the outputs, so
   `dvc status` is clean and `dvc repro` has nothing to do; skipped when the run's params
   differ from params.yaml (dvc.lock would then describe outputs made from other params).
+* Runs in one project folder take turns (an OS lock, .checkpoints/run.lock): they share its
+  outputs, checkpoints and cache records. A second run waits, says for whom, then finds the
+  first one's results cached. The kernel drops the lock of a dead run, so it never blocks.
+* PREFECT_API_URL set but its server does not answer: `main` warns, runs on a temporary local
+  Prefect API instead (every output is still written) and exits 3 instead of 0.
 """
 
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -27,6 +33,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +41,30 @@ from typing import Any
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "birnn")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import httpx  # noqa: E402
 import yaml  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.logging.handlers import APILogHandler  # noqa: E402
-from prefect.states import Failed  # noqa: E402
-from prefect.settings import PREFECT_API_URL  # noqa: E402
+from prefect.states import Failed, State  # noqa: E402
+from prefect.settings import (PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME,  # noqa: E402
+                               PREFECT_SERVER_EPHEMERAL_ENABLED,
+                               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings)
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from birnn import stages  # noqa: E402
 from birnn.config import OrchestrationParams, Params, ParamsError, load_params, parse_overrides, parse_variant  # noqa: E402
+from birnn.download import redact_text  # noqa: E402
+from birnn.files import exclusive_lock  # noqa: E402
 
 Layout = stages.Layout
 logging.getLogger("birnn").setLevel(logging.INFO)
 
 FLOW_NAME = "birnn-pipeline"
+EXIT_DEGRADED = 3  # every output written, but not on the Prefect server PREFECT_API_URL names
+API_CHECK_TIMEOUT_S = 5
 
 
 # ---------------------------------------------------------------- what each stage reads
@@ -310,8 +324,33 @@ def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | No
     params: Params = load_params(params_file, changes)
     if changes:
         logger.info("params overridden for this run: %s", changes)
-    o, layout = params.orchestration, Layout(Path(root))
+    lock = Layout(Path(root)).run_lock
 
+    def waiting(holder: str) -> None:
+        logger.warning("another pipeline run in this folder holds %s (%s): waiting for it to finish. "
+                       "Runs in one folder write the same outputs and checkpoints, so they take turns; "
+                       "what it finishes is cached for this run", lock, holder)
+
+    with exclusive_lock(lock, on_wait=waiting) as waited:
+        if waited:
+            logger.info("waited %.1f s for the other run; going on", waited)
+        summary, outcome = _stages_and_record(params, params_file, root)
+    summary["waited_for_other_run_s"] = round(waited, 1)
+    if failed := _failed(outcome):
+        lines = "; ".join(f"{v} ({why})" for v, why in failed.items())
+        logger.error("%d of %d variants failed: %s", len(failed), len(outcome), lines)
+        return Failed(message=f"{len(failed)} of {len(outcome)} variants failed: {lines}", data=summary)
+    return summary
+
+
+def _failed(outcome: dict[str, str]) -> dict[str, str]:
+    return {v: why for v, why in outcome.items() if why != "ok"}
+
+
+def _stages_and_record(params: Params, params_file: str, root: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every stage, then the DVC record; returns (summary, {variant: "ok" or why it failed})."""
+    logger = get_run_logger()
+    o, layout = params.orchestration, Layout(Path(root))
     for stage, stage_task in (("download", download), ("clean", clean), ("tokenize", tokenize),
                               ("split", split)):
         stage_task.with_options(**_run_options(o, layout, stage))(params, layout)
@@ -327,7 +366,7 @@ def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | No
     summary = compare.with_options(**_run_options(o, layout, "compare"))(params, layout)
     track(params, layout, Path(params_file))
 
-    failed = {v: why for v, why in outcome.items() if why != "ok"}
+    failed = _failed(outcome)
     summary = {**summary, "failed_variants": sorted(failed), "dvc": "not recorded"}
     if not o.dvc_commit:
         logger.info("dvc: not recorded (orchestration.dvc_commit is false)")
@@ -339,14 +378,87 @@ def pipeline(params_file: str = "params.yaml", root: str = ".", source: str | No
     else:
         dvc_commit(root, sorted(failed))
         summary["dvc"] = "pushed" if dvc_push(root) else "committed"
-    if failed:
-        lines = "; ".join(f"{v} ({why})" for v, why in failed.items())
-        logger.error("%d of %d variants failed: %s", len(failed), len(outcome), lines)
-        return Failed(message=f"{len(failed)} of {len(outcome)} variants failed: {lines}", data=summary)
-    return summary
+    return summary, outcome
+
+
+# ---------------------------------------------------------------- an unreachable Prefect server
+
+def api_problem(timeout: float = API_CHECK_TIMEOUT_S) -> str | None:
+    """Why the server PREFECT_API_URL names cannot be used, or None (also when it is unset:
+    then Prefect starts a temporary local API itself). One request, no retries: Prefect's own
+    client would retry for minutes before the flow even starts."""
+    if not PREFECT_API_URL.value():
+        return None
+    from prefect.client.orchestration import get_client
+
+    with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
+        with get_client(sync_client=True, httpx_settings={"timeout": timeout}) as client:
+            error = client.api_healthcheck()
+    return None if error is None else redact_text(f"{type(error).__name__}: {error}")
+
+
+@contextlib.contextmanager
+def prefect_api() -> Iterator[str | None]:
+    """The configured Prefect API if it answers; else a temporary local one (Prefect's ephemeral
+    mode, as with PREFECT_API_URL unset). Yields the warning that says so, or None."""
+    url, problem = PREFECT_API_URL.value(), api_problem()
+    if problem is None:
+        if not url:
+            start_temporary_api()
+        yield None
+        return
+    warning = redact_text(
+        f"the Prefect API at {url} does not answer ({problem}). Running on a temporary local Prefect "
+        f"API instead: every output is still written, but this run is not recorded on that server. "
+        f"To record runs there, start it (`prefect server start`) and run again; to run without a "
+        f"server, unset PREFECT_API_URL.")
+    print(f"warning: {warning}", file=sys.stderr, flush=True)
+    saved = os.environ.pop("PREFECT_API_URL", None)  # local Dask workers inherit the environment
+    try:
+        with temporary_settings(updates={PREFECT_SERVER_EPHEMERAL_ENABLED: True},
+                                restore_defaults={PREFECT_API_URL}):
+            start_temporary_api()
+            yield warning
+    finally:
+        if saved is not None:
+            os.environ["PREFECT_API_URL"] = saved
+
+
+def start_temporary_api() -> None:
+    """Start the temporary local API now, one process at a time per PREFECT_HOME. Its database
+    lives there, and two runs starting at once on a new one race on its migrations: one server
+    dies ("no such table") and its flow with it. Prefect reuses this server for the run."""
+    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return  # Prefect itself will say that PREFECT_API_URL is needed
+    from prefect.server.api.server import SubprocessASGIServer
+
+    # Prefect's default 20 s start-up budget ran out on a busy 2-core machine; waiting longer beats a crash
+    timeout = max(60, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    with exclusive_lock(Path(PREFECT_HOME.value()) / "birnn-temporary-api.lock"):
+        SubprocessASGIServer().start(timeout=timeout)
+
+
+def run_pipeline(**parameters: Any) -> tuple[State, str | None]:
+    """The flow's final state, on the configured Prefect API, or on a temporary local one when that
+    server does not answer: at the start, or when it stops answering during the run (then the flow
+    runs again, and finds every task the first attempt finished cached). Also returns the warning
+    that says so, or None."""
+    degraded = None
+    try:
+        with prefect_api() as degraded:
+            return pipeline(**parameters, return_state=True), degraded
+    except httpx.HTTPError as err:  # raised by Prefect's client once its own retries are spent
+        if degraded or api_problem() is None:
+            raise
+        print(redact_text(f"warning: the Prefect API stopped answering during the run ({type(err).__name__}: "
+                          f"{err}); running the flow again on a temporary local API"), file=sys.stderr, flush=True)
+    with prefect_api() as degraded:
+        return pipeline(**parameters, return_state=True), degraded
 
 
 def main(argv: list[str] | None = None) -> int:
+    """0: done; 1: failed (a variant, a stage, params); 3 (EXIT_DEGRADED): done, every output
+    written, but on a temporary Prefect API because PREFECT_API_URL's server did not answer."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--root", default=".")
@@ -357,13 +469,17 @@ def main(argv: list[str] | None = None) -> int:
         overrides = parse_overrides(args.set)
     except ParamsError as err:
         parser.error(str(err))
-    state = pipeline(params_file=args.params, root=args.root, overrides=overrides or None, return_state=True)
-    if not state.is_completed():
+    state, degraded = run_pipeline(params_file=args.params, root=args.root, overrides=overrides or None)
+    if state.is_completed():
+        summary = state.result()
+        print(f"best variant: {summary['best_variant']} (test accuracy {summary['best_accuracy']:.4f})")
+        code = EXIT_DEGRADED if degraded else 0
+    else:
         print(f"flow {state.name}: {state.message}", file=sys.stderr)
-        return 1
-    summary = state.result()
-    print(f"best variant: {summary['best_variant']} (test accuracy {summary['best_accuracy']:.4f})")
-    return 0
+        code = 1
+    if degraded:  # the last words, so a scheduler's log shows it next to the result
+        print(f"degraded: {degraded}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """flows/pipeline.py without running a flow: what each task's cache key depends on, which
-task runner params pick, and the orchestration params. (tests/integration/test_flow.py runs it.)"""
+task runner params pick, the orchestration params, and the check of PREFECT_API_URL.
+(tests/integration/test_flow.py runs it.)"""
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from birnn.config import ParamsError, load_params, parse_params
 from conftest import REPO, tiny_params
+from processes import free_port
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,15 @@ def test_orchestration_params_defaults_and_validation():
         parse_params({"orchestration": {"task_runner": "ray"}})
     with pytest.raises(ParamsError, match="orchestration.crn: unknown key"):
         parse_params({"orchestration": {"crn": "* * * * *"}})
+
+
+def test_an_unreachable_prefect_api_is_found_in_seconds_not_minutes_of_retries(flow_module):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert flow_module.api_problem() is None  # unset: Prefect's temporary API, nothing to check
+    with temporary_settings(updates={PREFECT_API_URL: f"http://user:s3cret@127.0.0.1:{free_port()}/api"}):
+        started = time.monotonic()
+        problem = flow_module.api_problem()
+        assert time.monotonic() - started < flow_module.API_CHECK_TIMEOUT_S
+    assert problem.startswith("ConnectError") and "Connection refused" in problem and "s3cret" not in problem

@@ -66,6 +66,18 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+def redact_text(text: str) -> str:
+    """Hide credentials in every URL of ``text``: user:password@ and token-like query values."""
+
+    def one(match: re.Match) -> str:
+        try:
+            return redact(match.group(0))
+        except ValueError:  # not parseable as a URL: mask the userinfo at least
+            return re.sub(r"://[^/@\s]+@", "://***@", match.group(0))
+
+    return re.sub(r"[a-zA-Z][\w+.-]*://[^\s'\"<>]+", one, text)
+
+
 def fetch(url: str, target: str | Path, *, sha256: str | None = None, proxy: str | None = None,
           retries: int = 4, backoff: float = 1.0, timeout: float = 30.0,
           progress: bool | None = None, sleep: Callable[[float], None] = time.sleep) -> Fetched:

@@ -1,15 +1,19 @@
-"""Atomic file output and hashing: no stage ever leaves a half-written file behind."""
+"""Atomic file output, hashing and a process lock: no stage ever leaves a half-written file
+behind, and two pipeline runs in one folder take turns."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +91,35 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | Path, on_wait: Callable[[str], None] | None = None) -> Iterator[float]:
+    """Hold an OS lock on ``path`` for the block, waiting while another process holds it;
+    yield the seconds waited.
+
+    flock, not a lock file that merely exists: the kernel releases it when the holder's process
+    ends, kill -9 and power cuts included, so a dead holder never blocks anyone. ``on_wait`` gets
+    a description of the holder (pid, command, since when) before the wait starts.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as fh:
+        waited = 0.0
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                fh.seek(0)
+                on_wait(fh.read().strip() or "another process")
+            started = time.monotonic()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            waited = time.monotonic() - started
+        fh.seek(0)
+        fh.truncate()  # who holds it now, for the next waiter's message
+        fh.write(f"pid {os.getpid()} ({' '.join(sys.argv)[:200]}), since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        fh.flush()
+        yield waited  # closing the file at the end releases the lock
 
 
 def write_json(path: str | Path, payload: Any) -> Path:

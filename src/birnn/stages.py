@@ -44,6 +44,8 @@ class Layout:
     def predictions_dir(self) -> Path: return self.reports_dir / "predictions"
     @property
     def checkpoints_dir(self) -> Path: return self.root / ".checkpoints"
+    @property
+    def run_lock(self) -> Path: return self.root / ".checkpoints" / "run.lock"
 
     def model_dir(self, variant: str) -> Path: return self.models_dir / variant
     def predictions_path(self, name: str) -> Path: return self.predictions_dir / f"{name}.npy"

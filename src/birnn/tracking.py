@@ -18,7 +18,6 @@ import importlib.metadata
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Params
+from .download import redact_text as _redact
 from .files import read_json, sha256_file, sha256_tree, write_json
 
 log = logging.getLogger(__name__)
@@ -398,16 +398,3 @@ def _git_commit() -> str:
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-
-
-def _redact(text: str) -> str:
-    """Hide credentials in every URL of ``text``: user:password@ and token-like query values."""
-    from .download import redact
-
-    def one(match: re.Match) -> str:
-        try:
-            return redact(match.group(0))
-        except ValueError:  # not parseable as a URL: mask the userinfo at least
-            return re.sub(r"://[^/@\s]+@", "://***@", match.group(0))
-
-    return re.sub(r"[a-zA-Z][\w+.-]*://[^\s'\"<>]+", one, text)

@@ -1,5 +1,5 @@
-"""The Prefect flow for real, in temporary copies of the project, with tiny params: caching
-across runs, DVC recording, a served deployment on a real `prefect server start`, the Dask
+"""The Prefect flow for real, in temporary copies of the project, with tiny params: two runs at
+once (one with an unreachable Prefect server) taking turns, caching across runs, DVC recording, a served deployment on a real `prefect server start`, the Dask
 path on a real distributed.LocalCluster, and a failed variant. No mocks; every process this
 file starts is stopped by its process id."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -71,50 +73,101 @@ def _run(cmd: list[str], cwd: Path, env: dict, ok: bool = True, timeout: int = 6
     return proc
 
 
-def _flow(root: Path, env: dict) -> str:
-    proc = _run([sys.executable, "flows/pipeline.py"], root, env)
-    return proc.stdout + proc.stderr
+# ------------------------------------------------------------------ two runs at once, then DVC
 
+def _start_flow(root: Path, env: dict, log: Path) -> subprocess.Popen:
+    return start_process([sys.executable, "flows/pipeline.py"], root, env, log)
 
-# ------------------------------------------------------------------ run twice, then DVC
 
 @pytest.fixture(scope="module")
 def twice(tmp_path_factory):
+    """Two flow runs started at once in one folder; the second with PREFECT_API_URL at a port
+    where no server listens. One takes the folder's run lock and does the work; the other waits,
+    then finds every task cached. Returns the lock holder's ("first") and the waiter's output."""
     base = tmp_path_factory.mktemp("twice")
     root = _project(base / "project")
     env = _env(root)
     _run(["dvc", "remote", "add", "-d", "local", str(base / "remote")], root, env)
-    first = _flow(root, env)
-    stamps = {p: p.stat().st_mtime_ns for p in (root / "models").rglob("*") if p.is_file()}
-    second = _flow(root, env)
-    return root, env, first, second, stamps, base / "remote"
+    dead_api = f"http://127.0.0.1:{_free_port()}/api"
+    procs = {"ok": _start_flow(root, env, base / "ok.log"),
+             "no-server": _start_flow(root, {**env, "PREFECT_API_URL": dead_api}, base / "no-server.log")}
+    stamps, deadline = None, time.monotonic() + 600
+    try:
+        while any(p.poll() is None for p in procs.values()):
+            if stamps is None and any(p.poll() is not None for p in procs.values()):
+                stamps = _stamps(root / "models")  # the first run just ended; the other must not retrain
+            assert time.monotonic() < deadline, "the two flow runs did not end within 600 s"
+            time.sleep(0.5)
+    finally:
+        for proc in procs.values():
+            stop_process(proc, grace=10)
+    runs = {name: {"rc": p.returncode, "out": (base / f"{name}.log").read_text(), "pid": p.pid}
+            for name, p in procs.items()}
+    waiter = [n for n, r in runs.items() if "another pipeline run in this folder holds" in r["out"]]
+    assert len(waiter) == 1, {n: r["out"][-3000:] for n, r in runs.items()}
+    first = runs[next(n for n in runs if n not in waiter)]
+    return SimpleNamespace(root=root, env=env, first=first["out"], second=runs[waiter[0]]["out"],
+                           first_pid=first["pid"], runs=runs, dead_api=dead_api, stamps=stamps,
+                           remote=base / "remote")
+
+
+def _stamps(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
 def test_first_run_does_every_stage_with_recognisable_task_names(twice):
-    root, _, first, _, _, _ = twice
     for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
                  *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
-        assert f"Task run '{task}" in first and f"birnn - {task}:" in first, task  # summaries in Prefect logs
-    assert "Finished in state Cached" not in first
-    comparison = json.loads((root / "reports/comparison.json").read_text())
+        assert f"Task run '{task}" in twice.first and f"birnn - {task}:" in twice.first, task  # summaries in Prefect logs
+    assert "Finished in state Cached" not in twice.first
+    comparison = json.loads((twice.root / "reports/comparison.json").read_text())
     assert comparison["best_variant"] in VARIANTS and not comparison["failed"]
 
 
-def test_second_run_skips_every_finished_task(twice):
-    root, _, _, second, stamps, _ = twice
+def test_second_run_waits_for_the_first_then_skips_every_finished_task(twice):
+    assert f"pid {twice.first_pid} (flows/pipeline.py)" in twice.second  # names whom it waits for
     for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
                  *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
-        assert f"birnn - {task}:" not in second, f"{task} ran again"
-    assert second.count("Finished in state Cached") == 6 + 2 * len(VARIANTS)
-    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # models untouched
+        assert f"birnn - {task}:" not in twice.second, f"{task} ran again"
+    assert twice.second.count("Finished in state Cached") == 6 + 2 * len(VARIANTS)
+    assert _stamps(twice.root / "models") == twice.stamps  # models untouched
+
+
+def test_two_runs_at_once_leave_valid_outputs_and_agree(twice):
+    import pandas as pd
+
+    from birnn.predict import Predictor
+
+    best = {re.search(r"best variant: \S+ \(test accuracy [\d.]+\)", r["out"]).group(0) for r in twice.runs.values()}
+    assert len(best) == 1, best  # both report the same result
+    root = twice.root
+    assert len(pd.read_parquet(root / "data/interim/tokens.parquet")) > 0
+    assert json.loads((root / "reports/comparison.json").read_text())["best_variant"] in VARIANTS
+    for v in VARIANTS:
+        assert Predictor.from_dir(root / "models" / v).probabilities(["not bad at all"]).shape == (1,)
+    assert not [p for p in root.rglob("*.tmp")], "temporary files left behind"
+
+
+def test_an_unreachable_prefect_server_still_gives_every_output_and_says_what_to_do(twice):
+    run, ok = twice.runs["no-server"], twice.runs["ok"]
+    assert (run["rc"], ok["rc"]) == (3, 0), run["out"][-3000:]  # 3: done, but not on that server
+    for said in (f"the Prefect API at {twice.dead_api} does not answer", "Connection refused",
+                 "`prefect server start`", "unset PREFECT_API_URL"):
+        assert said in run["out"], said
+    said_last = [line for line in run["out"].splitlines() if line.startswith(("best variant:", "degraded:"))]
+    assert said_last[-1].startswith("degraded: the Prefect API at"), said_last  # after the result, not only before
+    assert "Traceback" not in run["out"]
+    for out in ("reports/comparison.json", "reports/comparison.md", "reports/figures/accuracy_heatmap.png",
+                *(f"models/{v}/model.keras" for v in VARIANTS)):
+        assert (twice.root / out).is_file(), out
 
 
 def test_flow_records_outputs_with_dvc_so_status_is_clean_and_repro_does_nothing(twice):
-    root, env, _, second, _, remote = twice
-    assert "dvc commit: 15 stages recorded" in second  # 4 data stages, 4 x train + evaluate, baseline, compare, track
+    root, env = twice.root, twice.env
+    assert "dvc commit: 15 stages recorded" in twice.second  # 4 data stages, 4 x train + evaluate, baseline, compare, track
     assert "Data and pipelines are up to date." in _run(["dvc", "status"], root, env).stdout
     assert "Running stage" not in _run(["dvc", "repro"], root, env).stdout
-    assert any(p.is_file() for p in remote.rglob("*")), "dvc push wrote nothing to the remote"
+    assert any(p.is_file() for p in twice.remote.rglob("*")), "dvc push wrote nothing to the remote"
     assert "in sync" in _run(["dvc", "status", "--cloud"], root, env).stdout
 
 
