@@ -54,6 +54,7 @@ def save_predictions(path: str | Path, prob: np.ndarray) -> None:
 def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_path: str | Path,
                      predictions_path: str | Path) -> dict:
     """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json + predictions."""
+    from .cumsum import evaluate_sequences, is_sequence_model
     from .predict import Predictor
 
     info = load_variant_info(model_dir)
@@ -64,6 +65,14 @@ def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_p
                   "epochs_run": info.get("epochs_run", 0)}
         write_json(metrics_path, result)
         Path(predictions_path).unlink(missing_ok=True)
+        return result
+    facts = {"parameters": info["parameters"], "epochs_run": info["epochs_run"],
+             "best_epoch": info["best_epoch"], "train_seconds": info["seconds"],
+             "seconds_per_epoch": info["seconds_per_epoch"], "backend": info["backend"]}
+    if is_sequence_model(model_dir):  # cumsum: per-timestep metrics, no text, no probes
+        result = {**identity, "status": "ok",
+                  **evaluate_sequences(model_dir, processed_dir, predictions_path), **facts}
+        write_json(metrics_path, result)
         return result
     predictor = Predictor.from_dir(model_dir)
     x_test, y_test = load_split(processed_dir, "test")
@@ -78,11 +87,7 @@ def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_p
         "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
         "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}
                    for p, (_, want) in zip(probes, PROBES)],
-        "parameters": info["parameters"], "epochs_run": info["epochs_run"],
-        "best_epoch": info["best_epoch"], "train_seconds": info["seconds"],
-        "seconds_per_epoch": info["seconds_per_epoch"],
-        "predict_texts_per_second": round(len(x_test) / max(seconds, 1e-9), 1),
-        "backend": info["backend"],
+        **facts, "predict_texts_per_second": round(len(x_test) / max(seconds, 1e-9), 1),
     }
     write_json(metrics_path, result)
     return result

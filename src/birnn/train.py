@@ -101,6 +101,8 @@ def _set_precision(mixed: bool) -> None:
 
 def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
     """'balanced' always, 'auto' only when the minority class is under 40% of the rows."""
+    if labels.ndim > 1:  # per-timestep targets (cumsum): Keras reads (N, T) as one-hot, never weigh
+        return None
     labels = labels[np.isfinite(labels)] if labels.dtype.kind == "f" else labels
     counts = np.bincount(labels.astype(int), minlength=2).astype(float)
     if mode == "none" or counts.min() == 0:
@@ -121,7 +123,8 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     """
     import keras
 
-    from .models import build_model
+    from .cumsum import is_sequence_task
+    from .models import build_model, build_sequence_model
 
     cell, merge_mode, direction = parse_variant(variant)
     processed_dir = Path(processed_dir)
@@ -140,6 +143,9 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
 
     def new_model():
         seed_everything(seed)
+        if is_sequence_task(vocab):  # cumsum: numbers in, a label per timestep out
+            return build_sequence_model(cell, merge_mode, vocab["max_len"], model_params, direction,
+                                        train_params.learning_rate, train_params.clipnorm)
         return build_model(cell, merge_mode, vocab_size=len(vocab["words"]) + 2,
                            max_len=vocab["max_len"], params=model_params, direction=direction,
                            learning_rate=train_params.learning_rate, clipnorm=train_params.clipnorm,
