@@ -130,3 +130,23 @@ def test_several_seeds_rank_by_mean_and_test_with_the_bootstrap(tmp_path):
     assert {"variant": "lstm-sum (seed 9)", "error": "loss became NaN"} in report["failed"]
     md = (tmp_path / "comparison.md").read_text()
     assert "accuracy_std" in md and "mean over 3 seeds" in md
+
+
+def test_per_timestep_predictions_are_tested_per_sequence_not_per_timestep(tmp_path):
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    p.mkdir()
+    y = np.tile((np.arange(10) >= 5).astype(np.int8), (60, 1))  # 60 sequences x 10 steps
+    np.savez(tmp_path / "test.npz", x=np.zeros((60, 10, 1), np.float32), y=y)
+    for name, wrong_steps in [("gru-sum", 1), ("gru-uni", 2)]:
+        prob = np.where(y == 1, 0.9, 0.1)
+        prob[::3, :wrong_steps] = 0.9  # every third sequence misses its first steps
+        _metrics(m, name, "gru", None if name.endswith("uni") else "sum",
+                 float(np.mean((prob >= 0.5) == y)), n_test=60, n_timesteps=10, sequence_accuracy=0.66)
+        np.save(p / f"{name}.npy", prob.astype(np.float32))
+    compare(m, ["gru-sum", "gru-uni"], tmp_path, predictions_dir=p, y_test_path=tmp_path / "test.npz")
+    report = json.loads((tmp_path / "comparison.json").read_text())
+    assert report["significance_test"].startswith("paired bootstrap") and report["test_units"] == "sequences"
+    assert "on 60 test sequences" in report["verdict"]
+    # 20 of 60 sequences differ by one step: a real but small gap, not 9,000 independent coin flips
+    assert 0 < report["variants"][1]["p_vs_best"] < 0.05
+    assert "sequence_accuracy" in (tmp_path / "comparison.md").read_text()

@@ -35,6 +35,8 @@ def test_wrong_type_is_named():
     ({"model": {"units": 0}}, "model.units"),
     ({"train": {"learning_rate": -1}}, "train.learning_rate"),
     ({"data": {"source": "csv"}}, "data"),
+    ({"data": {"source": "cumsum", "cumsum_length": 1}}, "data.cumsum_length"),
+    ({"data": {"source": "cumsum", "cumsum_rows": 0}}, "data.cumsum_rows"),
 ])
 def test_invalid_values_stop_with_the_key(raw, key):
     with pytest.raises(ParamsError) as err:

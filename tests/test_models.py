@@ -80,3 +80,32 @@ def test_mixed_precision_is_ignored_without_a_gpu():
         assert model.get_layer("positive_probability").dtype_policy.compute_dtype == "float32"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+# --- the cumsum task: a probability per timestep ------------------------------------------------
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("merge_mode", [*MERGE_MODES, None])
+def test_every_sequence_variant_outputs_one_probability_per_timestep(cell, merge_mode):
+    from birnn.models import build_sequence_model
+
+    direction = "unidirectional" if merge_mode is None else "bidirectional"
+    model = build_sequence_model(cell, merge_mode, timesteps=6, params=ModelParams(units=4), direction=direction)
+    out = model.predict(np.random.default_rng(0).random((3, 6, 1), dtype=np.float32), verbose=0)
+    assert out.shape == (3, 6, 1) and ((out >= 0) & (out <= 1)).all()
+    assert model.get_layer("step_probability").dtype_policy.compute_dtype == "float32"
+    assert not any(isinstance(layer, (keras.layers.Embedding, keras.layers.GlobalMaxPooling1D))
+                   for layer in model.layers)
+    if merge_mode is not None:
+        assert model.get_layer(f"bi_{cell}_{merge_mode}").merge_mode == merge_mode
+
+
+def test_a_sequence_model_takes_a_training_step_on_per_timestep_labels():
+    from birnn.cumsum import generate_sequences
+    from birnn.models import build_sequence_model
+
+    x, y = generate_sequences(32, 6, seed=0)
+    model = build_sequence_model("lstm", "ave", 6, ModelParams(units=4, layers=2), learning_rate=0.01)
+    history = model.fit(x[..., None], y, epochs=2, batch_size=16, verbose=0).history
+    assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))
+    assert 0.0 <= history["accuracy"][-1] <= 1.0  # per-timestep accuracy against (N, T) labels

@@ -89,3 +89,11 @@ def test_given_strategy_keeps_the_sources_test_rows(tmp_path):
     frame.drop(columns="split").to_parquet(path)
     with pytest.raises(ValueError, match="no train/test split of its own"):
         split(path, SplitParams(strategy="given"), 5, tmp_path / "out2")
+
+
+def test_unstratified_split_is_seeded_disjoint_and_complete():
+    parts = split_indices(np.arange(200), 0.15, 0.15, seed=1, stratify=False)
+    again = split_indices(np.arange(200), 0.15, 0.15, seed=1, stratify=False)
+    assert all(np.array_equal(parts[k], again[k]) for k in parts)
+    assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(200))
+    assert len(parts["test"]) == 30 and abs(len(parts["val"]) - 30) <= 1  # rounding of 0.15 / 0.85

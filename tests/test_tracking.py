@@ -88,6 +88,22 @@ def test_unreachable_server_is_reported_and_outputs_stay(outputs, tmp_path, monk
     assert (paths["metrics_dir"] / "gru-ave.json").is_file()
 
 
+def test_a_cumsum_model_is_recorded_but_not_logged_as_a_text_model(outputs, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params, paths = outputs
+    for name in ("lstm-concat", "gru-ave"):  # complete model folders of the cumsum task
+        write_json(paths["models_dir"] / name / "vocab.json", {"task": "cumsum", "words": [], "max_len": 10})
+        write_json(paths["models_dir"] / name / "variant.json", {"variant": name})
+    result = log_pipeline(params, NAMES, **paths)
+    client = mlflow.MlflowClient(params.tracking.uri)
+    parent = client.get_run(result["parent_run_id"])
+    child = next(r for r in client.search_runs([parent.info.experiment_id])
+                 if r.data.tags.get("variant") == "gru-ave")
+    assert "model_uri" not in child.data.tags and "not text" in child.data.tags["model_not_logged"]
+    assert result["champion"] is None and "cumsum" in parent.data.tags["champion_not_registered"]
+    assert child.data.metrics["test_accuracy"] == pytest.approx(0.6)
+
+
 # --- a real trained variant: the pyfunc model, the registry's champion, `birnn predict` ---
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,8 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
     test = _add_significance(table, best, predictions_dir, y_test_path)
-    columns = _columns(table)
+    unit = "sequences" if "n_timesteps" in table and table["n_timesteps"].notna().any() else "texts"
+    columns = _columns(table, unit)
     table = table.reindex(columns=["rank", *columns, "n_test", "probes"])
     rnn = table[table["kind"] == "rnn"]
     grid = _grid(rnn)
@@ -76,6 +77,7 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
         "significance_test": test,
+        "test_units": unit,
         "seeds": int(table["n_seeds"].max()) if "n_seeds" in table else 1,
         "variants": _records(table.drop(columns=["probes", "n_test"])),
         "failed": _failures(failed, metrics),
@@ -85,6 +87,9 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
     baseline = table[table["kind"] == "baseline"]
     if len(baseline) and best is not None:
         summary["gain_over_baseline"] = float(rnn.iloc[0]["accuracy"] - baseline.iloc[0]["accuracy"])
+        named = metrics.set_index("variant").get("name")
+        summary["baseline"] = (named.get(baseline.iloc[0]["variant"]) if named is not None else None) \
+            or "TF-IDF + logistic regression"
     summary["verdict"] = _verdict(table, summary)
     figures = out_dir / "figures"
     if grid is not None:
@@ -183,12 +188,16 @@ def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_
     return test
 
 
-def _columns(table: pd.DataFrame) -> list[str]:
+def _columns(table: pd.DataFrame, unit: str) -> list[str]:
     """The table's columns; with several seeds the spread across them follows the mean."""
-    if "n_seeds" not in table or not table["n_seeds"].fillna(1).gt(1).any():
-        return COLUMNS
-    at = COLUMNS.index("accuracy") + 1
-    return [*COLUMNS[:at], "accuracy_std", "n_seeds", *COLUMNS[at:]]
+    columns = [f"predict_{unit}_per_second" if c == "predict_texts_per_second" else c for c in COLUMNS]
+    if unit == "sequences":
+        columns = [c for c in columns if c != "probe_accuracy"]
+        columns.insert(columns.index("accuracy") + 1, "sequence_accuracy")
+    if "n_seeds" in table and table["n_seeds"].fillna(1).gt(1).any():
+        at = columns.index("accuracy") + 1
+        columns[at:at] = ["accuracy_std", "n_seeds"]
+    return columns
 
 
 def _failures(failed: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
@@ -222,7 +231,7 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
     text = f"{best} has the highest {'mean ' if seeds > 1 else ''}test accuracy ({summary['best_accuracy']:.4f}"
     if seeds > 1:
         text += f" +- {rows.loc[best, 'accuracy_std']:.4f} over {seeds} seeds"
-    text += f" on {int(n_test)} test texts)." if n_test is not None and pd.notna(n_test) else ")."
+    text += f" on {int(n_test)} test {summary['test_units']})." if n_test is not None and pd.notna(n_test) else ")."
     if table["p_holm"].notna().any():
         how = f"{summary['significance_test']}, Holm-adjusted p"
         if ties:
@@ -232,10 +241,12 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
         else:
             text += f" Every other variant is significantly worse ({how} < {ALPHA})."
     if "gain_over_baseline" in summary:
-        text += (f" The TF-IDF + logistic regression baseline scores {summary['gain_over_baseline']:.4f}"
-                 " lower" if summary["gain_over_baseline"] >= 0 else " The bag-of-words baseline wins,"
-                 " so word order adds little on this data")
-        text += "."
+        if summary["gain_over_baseline"] >= 0:
+            text += f" The {summary['baseline']} baseline scores {summary['gain_over_baseline']:.4f} lower."
+        else:
+            text += f" The {summary['baseline']} baseline wins: " + (
+                "word order adds little on this data." if summary["test_units"] == "texts" else
+                "memory of the earlier steps adds little here.")
     uni = table[(table["kind"] == "rnn") & table["merge_mode"].isna()]
     bi = table[(table["kind"] == "rnn") & table["merge_mode"].notna()]
     if len(uni) and len(bi):
@@ -308,7 +319,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
         def fmt(value, column=column):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 return "-"
-            if column in ("rank", "parameters", "epochs_run", "predict_texts_per_second", "n_seeds"):
+            if column in ("rank", "parameters", "epochs_run", "n_seeds") or column.startswith("predict_"):
                 return f"{int(value)}"
             if column == "seconds_per_epoch":
                 return f"{float(value):.1f}"

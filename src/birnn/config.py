@@ -39,8 +39,8 @@ class _Strict(BaseModel):
         return value
 
 
-SOURCES = ("builtin", "csv", "sentiment140-subset", "sentiment140", "imdb")
-Source = Literal["builtin", "csv", "sentiment140-subset", "sentiment140", "imdb"]
+SOURCES = ("builtin", "csv", "sentiment140-subset", "sentiment140", "imdb", "cumsum")
+Source = Literal["builtin", "csv", "sentiment140-subset", "sentiment140", "imdb", "cumsum"]
 _SHA256 = r"^[0-9a-fA-F]{64}$"
 
 
@@ -73,6 +73,9 @@ class DataParams(_Strict):
     source: Source = "builtin"
     builtin_size: int = Field(12_000, gt=0, description="rows of the generated corpus")
     builtin_label_noise: float = Field(0.05, ge=0, lt=0.5, description="share of flipped labels")
+    # cumsum (cumsum.py): per-timestep labels of random sequences, threshold = length / 4
+    cumsum_rows: int = Field(6_000, gt=0, description="sequences generated (cumsum only)")
+    cumsum_length: int = Field(10, ge=2, le=1000, description="timesteps per sequence (cumsum only)")
     remotes: RemotesParams = RemotesParams()
     path: str | None = Field(
         None, description="csv source: local path or http(s) URL of a CSV/TSV/parquet file (.gz/.zip ok)")

@@ -54,70 +54,79 @@ def save_predictions(path: str | Path, prob: np.ndarray) -> None:
 
 def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_path: str | Path,
                      predictions_path: str | Path) -> dict:
-    """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json + predictions."""
-    from .predict import Predictor
+    """Stage: models/<variant>/ + test split -> reports/metrics/<variant>.json + predictions.
 
+    Text models also score the probe sentences; per-timestep (cumsum) models report
+    per-timestep metrics. With several seeds the scores are averaged over them."""
+    from .cumsum import is_sequence_model, sequence_metrics
+    from .predict import load_keras_model
+
+    model_dir = Path(model_dir)
     info = load_variant_info(model_dir)
     identity = {"variant": info["variant"], "cell": info["cell"], "merge_mode": info["merge_mode"],
                 "direction": info["direction"], "kind": "rnn"}
-    if info.get("status", "ok") != "ok" or not (Path(model_dir) / MODEL_FILE).is_file():
+    if info.get("status", "ok") != "ok" or not (model_dir / MODEL_FILE).is_file():
         result = {**identity, "status": "failed", "error": info.get("error") or "no model was saved",
                   "epochs_run": info.get("epochs_run", 0)}
         write_json(metrics_path, result)
         Path(predictions_path).unlink(missing_ok=True)
         return result
-    predictor = Predictor.from_dir(model_dir)
+    sequences = is_sequence_model(model_dir)
+    score = sequence_metrics if sequences else classification_metrics
     x_test, y_test = load_split(processed_dir, "test")
     started = time.perf_counter()
-    prob = predictor.model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)
+    prob = _predict(load_keras_model(model_dir / MODEL_FILE), x_test, y_test.shape)
     seconds = time.perf_counter() - started
-    scores = classification_metrics(y_test, prob)
+    scores = score(y_test, prob)
     seeds = [s for s in info.get("seeds", []) if s["status"] == "ok"]
     if seeds:  # several seeds: one row of probabilities per seed, metrics averaged over them
-        stacked = np.stack([prob if s["seed"] == info["seed"] else _predict_seed(model_dir, s["seed"], x_test)
-                            for s in seeds])
-        save_predictions(predictions_path, stacked)
-        scores = {**scores, **seed_statistics(y_test, stacked, [s["seed"] for s in seeds]),
+        prob = np.stack([prob if s["seed"] == info["seed"] else
+                         _predict(load_keras_model(model_dir / "seeds" / f"seed-{s['seed']}" / MODEL_FILE),
+                                  x_test, y_test.shape) for s in seeds])
+        scores = {**scores, **seed_statistics(y_test, prob, [s["seed"] for s in seeds], score),
                   "seeds_failed": info.get("seeds_failed", 0), "selected_seed": info["seed"],
                   "seed_errors": [{"seed": s["seed"], "error": s["error"]}
                                   for s in info["seeds"] if s["status"] != "ok"]}
-    else:
-        save_predictions(predictions_path, prob)
-    probes = predictor.predict([text for text, _ in PROBES])
-    result = {
-        **identity, "status": "ok", **scores,
-        "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
-        "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}
-                   for p, (_, want) in zip(probes, PROBES)],
-        "parameters": info["parameters"], "epochs_run": info["epochs_run"],
-        "best_epoch": info["best_epoch"], "train_seconds": info["seconds"],
-        "seconds_per_epoch": info["seconds_per_epoch"],
-        "predict_texts_per_second": round(len(x_test) / max(seconds, 1e-9), 1),
-        "backend": info["backend"],
-    }
+    save_predictions(predictions_path, prob)
+    unit = "sequences" if sequences else "texts"
+    result = {**identity, "status": "ok", **scores,
+              **({} if sequences else _probe_scores(model_dir)),
+              "parameters": info["parameters"], "epochs_run": info["epochs_run"],
+              "best_epoch": info["best_epoch"], "train_seconds": info["seconds"],
+              "seconds_per_epoch": info["seconds_per_epoch"], "backend": info["backend"],
+              f"predict_{unit}_per_second": round(len(x_test) / max(seconds, 1e-9), 1)}
     write_json(metrics_path, result)
     return result
 
 
-SEED_AVERAGED = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+def _predict(model, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return model.predict(x, batch_size=1024, verbose=0).reshape(shape)
 
 
-def seed_statistics(y_true: np.ndarray, prob: np.ndarray, seeds: list[int]) -> dict:
+def _probe_scores(model_dir: Path) -> dict:
+    """The minimal pairs, read from raw text the way `birnn predict` reads it."""
+    from .predict import Predictor
+
+    probes = Predictor.from_dir(model_dir).predict([text for text, _ in PROBES])
+    return {"probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
+            "probes": [{"text": p.text, "expected": want, "probability": round(p.probability, 4)}
+                       for p, (_, want) in zip(probes, PROBES)]}
+
+
+SEED_AVERAGED = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "sequence_accuracy")
+
+
+def seed_statistics(y_true: np.ndarray, prob: np.ndarray, seeds: list[int],
+                    score=classification_metrics) -> dict:
     """Metrics of a variant trained with several seeds: the mean over seeds under the usual
     names (so tables and MLflow rank by it), ``<metric>_std`` across seeds, and each seed's own
     scores. The confusion matrix stays the selected seed's."""
-    per_seed = [classification_metrics(y_true, row) for row in prob]
+    per_seed = [score(y_true, row) for row in prob]
+    keys = [k for k in SEED_AVERAGED if k in per_seed[0]]
     out: dict = {"n_seeds": len(seeds), "seed_scores": [
-        {"seed": seed, **{k: m[k] for k in SEED_AVERAGED}} for seed, m in zip(seeds, per_seed)]}
-    for key in SEED_AVERAGED:
+        {"seed": seed, **{k: m[k] for k in keys}} for seed, m in zip(seeds, per_seed)]}
+    for key in keys:
         values = [m[key] for m in per_seed if m[key] is not None]
         out[key] = float(np.mean(values)) if values else None
         out[f"{key}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
     return out
-
-
-def _predict_seed(model_dir: str | Path, seed: int, x_test: np.ndarray) -> np.ndarray:
-    from .predict import Predictor
-
-    model = Predictor.from_dir(Path(model_dir) / "seeds" / f"seed-{seed}").model
-    return model.predict(x_test, batch_size=1024, verbose=0).reshape(-1)

@@ -4,6 +4,9 @@
               -> [Bidirectional(merge_mode)](cell) x layers -> pooling -> Dropout
               -> [Dense(relu)] -> Dense(1, sigmoid)
 
+The cumsum task (one label per timestep) gets :func:`build_sequence_model`: the same
+recurrent block with return_sequences and a TimeDistributed head instead of embedding/pooling.
+
 With the defaults (tanh/sigmoid activations, recurrent_dropout=0, right padding) the LSTM
 and GRU layers are eligible for the fused cuDNN kernels when a GPU is visible.
 """
@@ -53,7 +56,37 @@ def build_model(cell: str, merge_mode: str | None, vocab_size: int, max_len: int
         x = layers.Dense(params.dense_units, activation="relu", name="hidden")(x)
     # float32 output even under a mixed-precision policy: a float16 sigmoid saturates
     outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
-    model = keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or 'uni'}")
+    return _compiled(keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or 'uni'}"),
+                     learning_rate, clipnorm)
+
+
+def build_sequence_model(cell: str, merge_mode: str | None, timesteps: int, params: ModelParams,
+                         direction: Direction = "bidirectional", learning_rate: float = 1e-3,
+                         clipnorm: float = 1.0) -> keras.Model:
+    """One compiled per-timestep classifier (the cumsum task): a probability for every step.
+
+        floats (T, 1) -> [Bidirectional(merge_mode)](cell, return_sequences) x layers -> Dropout
+                      -> TimeDistributed(Dense(1, sigmoid))
+
+    No embedding and no pooling: numbers go straight in and every step keeps its own output.
+    The embedding, masking and pooling params do not apply.
+    """
+    if cell not in CELL_LAYERS:
+        raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(CELL_LAYERS)}")
+    inputs = keras.Input(shape=(timesteps, 1), dtype="float32", name="values")
+    x = inputs
+    for depth in range(params.layers):
+        x = _recurrent(cell, merge_mode, direction, params, True, depth)(x)
+    if params.dropout:
+        x = layers.Dropout(params.dropout)(x)
+    # float32 output even under a mixed-precision policy: a float16 sigmoid saturates
+    step = layers.Dense(1, activation="sigmoid", dtype="float32", name="step_dense")
+    outputs = layers.TimeDistributed(step, dtype="float32", name="step_probability")(x)
+    return _compiled(keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or 'uni'}_steps"),
+                     learning_rate, clipnorm)
+
+
+def _compiled(model: keras.Model, learning_rate: float, clipnorm: float) -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
         loss="binary_crossentropy",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .clean import normalize_text
 from .config import CleanParams
+from .cumsum import is_sequence_task
 from .split import VOCAB_FILE, encode, load_vocab
 from .tokenize import tokenize_texts
 from .train import MODEL_FILE, VARIANT_FILE, load_variant_info
@@ -22,6 +23,10 @@ from .train import MODEL_FILE, VARIANT_FILE, load_variant_info
 
 class ModelFolderError(FileNotFoundError):
     """The folder is not a model written by this project."""
+
+
+RETRAIN = ("written by another version of birnn, or damaged? Train it again "
+           "(`dvc repro` or `birnn train <variant>`)")
 
 
 @dataclass(frozen=True)
@@ -37,16 +42,12 @@ class Predictor:
 
     @classmethod
     def from_dir(cls, model_dir: str | Path) -> "Predictor":
-        import keras
-
         model_dir = Path(model_dir)
         for name in (MODEL_FILE, VOCAB_FILE, VARIANT_FILE):
             if not (model_dir / name).is_file():
                 raise ModelFolderError(
                     f"{model_dir}: missing {name}; expected a folder written by the train stage "
                     "(e.g. models/lstm-concat); run `dvc repro` or pass --model")
-        retrain = ("written by another version of birnn, or damaged? Train it again "
-                   "(`dvc repro` or `birnn train <variant>`)")
         try:
             info = load_variant_info(model_dir)
             clean_params = CleanParams(**info.get("clean", {}))
@@ -56,14 +57,13 @@ class Predictor:
                 raise ValueError("vocab.json: unexpected layout")
             vocab.setdefault("truncating", "pre")
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise ModelFolderError(f"{model_dir}: variant.json/vocab.json not readable ({err}); {retrain}") from None
-        try:
-            # safe_mode refuses lambda layers / arbitrary code in the archive
-            model = keras.saving.load_model(model_dir / MODEL_FILE, safe_mode=True, compile=False)
-        except Exception as err:  # noqa: BLE001 - Keras raises many types for a foreign file
-            raise ModelFolderError(f"{model_dir / MODEL_FILE}: cannot be loaded "
-                                   f"({type(err).__name__}: {str(err)[:300]}); {retrain}") from None
-        return cls(model, vocab, clean_params)
+            raise ModelFolderError(f"{model_dir}: variant.json/vocab.json not readable ({err}); {RETRAIN}") from None
+        if is_sequence_task(vocab):
+            raise ModelFolderError(
+                f"{model_dir}: a cumsum model (number sequences in, one label per timestep out), "
+                "not a text classifier; `birnn predict` labels text: train on a text source "
+                "(data.source: builtin, csv, ...) or pass --model with a text variant")
+        return cls(load_keras_model(model_dir / MODEL_FILE), vocab, clean_params)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         # object, not "string": Arrow would refuse a lone surrogate before cleaning replaces it
@@ -80,6 +80,17 @@ class Predictor:
         texts = list(texts)
         probs = self.probabilities(texts)
         return [Prediction(t, int(p >= self.threshold), float(p)) for t, p in zip(texts, probs)]
+
+
+def load_keras_model(path: Path):
+    """A model.keras of this project; safe_mode refuses lambda layers / arbitrary code in it."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as err:  # noqa: BLE001 - Keras raises many types for a foreign file
+        raise ModelFolderError(f"{path}: cannot be loaded ({type(err).__name__}: {str(err)[:300]}); "
+                               f"{RETRAIN}") from None
 
 
 def _as_str(value) -> str:

@@ -9,6 +9,7 @@ turns that file into a frame with columns ``text`` and ``label`` (raw values), p
 | source | raw file | layout |
 |---|---|---|
 | builtin | builtin.csv | generated offline (corpus.py) |
+| cumsum | cumsum.parquet | number sequences with per-timestep labels, generated offline (cumsum.py); read by cumsum.clean |
 | csv | csv.<suffixes> | a local path or http(s) URL: CSV, TSV or parquet, .gz or .zip allowed |
 | sentiment140-subset | sentiment140-subset.csv.zip | zip of one CSV: polarity (0/1), text |
 | sentiment140 | trainingandtestdata.zip | training.1600000.processed.noemoticon.csv: latin-1, no header, 6 columns, polarity 0/4 first, text last |
@@ -79,6 +80,12 @@ def download(data: DataParams, raw_dir: str | Path, seed: int, *,
         with atomic_path(target) as tmp:
             corpus = generate_corpus(data.builtin_size, seed=seed, label_noise=data.builtin_label_noise)
             corpus[["text", "label"]].to_csv(tmp, index=False)
+    elif data.source == "cumsum":
+        from . import cumsum
+
+        target = raw_dir / "cumsum.parquet"
+        url = cumsum.raw_url(data.cumsum_rows, data.cumsum_length, seed)
+        cumsum.write_raw(target, data.cumsum_rows, data.cumsum_length, seed)
     elif data.source == "csv" and not _is_url(data.path):
         src = Path(data.path or "")
         if not src.is_file():
@@ -128,15 +135,7 @@ def label_map(data: DataParams) -> dict[str, int] | None:
 def read_raw(raw_dir: str | Path, data: DataParams,
              limits: archives.Limits = archives.Limits()) -> pd.DataFrame:
     """The raw file named by the manifest as a frame: ``text``, ``label`` (raw) [, ``split``]."""
-    raw_dir = Path(raw_dir)
-    manifest_path = raw_dir / MANIFEST
-    if not manifest_path.is_file():
-        raise SourceError(f"{manifest_path}: no manifest; run the download stage first")
-    manifest = read_json(manifest_path)
-    if manifest.get("source", data.source) != data.source:
-        raise SourceError(f"{manifest_path} holds data.source={manifest['source']!r}, params say "
-                          f"{data.source!r}; run the download stage again")
-    path = raw_dir / manifest["path"]
+    path = raw_path(raw_dir, data)
     if data.source == "imdb":
         return _read_imdb(path, limits)
     if data.source == "sentiment140":
@@ -163,6 +162,19 @@ def read_raw(raw_dir: str | Path, data: DataParams,
                           "check data.path")
     _check_types(frame, path, text_col, label_col)
     return frame[[text_col, label_col]].rename(columns={text_col: "text", label_col: "label"})
+
+
+def raw_path(raw_dir: str | Path, data: DataParams) -> Path:
+    """The raw file the manifest names, checked to come from the source params ask for."""
+    raw_dir = Path(raw_dir)
+    manifest_path = raw_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise SourceError(f"{manifest_path}: no manifest; run the download stage first")
+    manifest = read_json(manifest_path)
+    if manifest.get("source", data.source) != data.source:
+        raise SourceError(f"{manifest_path} holds data.source={manifest['source']!r}, params say "
+                          f"{data.source!r}; run the download stage again")
+    return raw_dir / manifest["path"]
 
 
 def _check_types(frame: pd.DataFrame, path: Path, text_col: str, label_col: str) -> None:

@@ -33,14 +33,19 @@ class SplitSummary:
 
 
 def split_indices(labels: np.ndarray, test_size: float, val_size: float,
-                  seed: int) -> dict[str, np.ndarray]:
-    """Stratified row indices for train/val/test (sorted, so outputs keep corpus order)."""
+                  seed: int, stratify: bool = True) -> dict[str, np.ndarray]:
+    """Stratified row indices for train/val/test (sorted, so outputs keep corpus order).
+
+    ``stratify=False``: a plain seeded random split; ``labels`` then only give the row count.
+    """
     from sklearn.model_selection import train_test_split  # only the split stage needs sklearn
 
     index = np.arange(len(labels))
-    rest, test = train_test_split(index, test_size=test_size, stratify=labels, random_state=seed)
+    strata = labels if stratify else None
+    rest, test = train_test_split(index, test_size=test_size, stratify=strata, random_state=seed)
     val_share = val_size / (1.0 - test_size)
-    train, val = train_test_split(rest, test_size=val_share, stratify=labels[rest], random_state=seed)
+    train, val = train_test_split(rest, test_size=val_share, stratify=None if strata is None else strata[rest],
+                                  random_state=seed)
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 

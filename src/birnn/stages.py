@@ -75,6 +75,11 @@ def run_download(params: Params, layout: Layout) -> dict:
 def run_clean(params: Params, layout: Layout) -> dict:
     from . import clean, sources
 
+    if params.data.source == "cumsum":  # numbers with per-timestep labels: cumsum.py checks them
+        from . import cumsum
+
+        return _done("clean", cumsum.clean(sources.raw_path(layout.raw_dir, params.data),
+                                           layout.clean_path, layout.reports_dir / "clean_report.json"))
     raw = sources.read_raw(layout.raw_dir, params.data)
     report = clean.clean(raw, params.clean, sources.label_map(params.data), layout.clean_path,
                          layout.reports_dir / "clean_report.json", params.data.max_rows, params.seed)
@@ -82,14 +87,18 @@ def run_clean(params: Params, layout: Layout) -> dict:
 
 
 def run_tokenize(params: Params, layout: Layout) -> dict:
-    from . import tokenize
+    from . import cumsum, tokenize
 
+    if cumsum.holds_sequences(layout.clean_path):  # told by the data: tokenize has no params
+        return _done("tokenize", cumsum.tokenize(layout.clean_path, layout.tokens_path))
     return _done("tokenize", tokenize.tokenize(layout.clean_path, layout.tokens_path))
 
 
 def run_split(params: Params, layout: Layout) -> dict:
-    from . import split
+    from . import cumsum, split
 
+    if cumsum.holds_sequences(layout.tokens_path):
+        return _done("split", cumsum.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
     return _done("split", split.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
 
 
@@ -107,13 +116,18 @@ def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
 
     result = evaluate.evaluate_variant(layout.model_dir(variant), layout.processed_dir,
                                        layout.metrics_path(variant), layout.predictions_path(variant))
-    keys = ("status", "error", "accuracy", "f1", "roc_auc", "probe_accuracy")
+    keys = ("status", "error", "accuracy", "f1", "roc_auc", "probe_accuracy", "sequence_accuracy")
     return _done(f"evaluate {variant}", {k: result[k] for k in keys if k in result})
 
 
 def run_baseline(params: Params, layout: Layout) -> dict:
-    from . import baseline
+    from . import baseline, cumsum
 
+    if cumsum.holds_sequences(layout.tokens_path):  # no text for TF-IDF: a memoryless reference
+        result = cumsum.train_baseline(layout.processed_dir, params.seed, BASELINE_NAME,
+                                       layout.metrics_path(BASELINE_NAME),
+                                       layout.predictions_path(BASELINE_NAME))
+        return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc", "sequence_accuracy")})
     result = baseline.train_baseline(layout.tokens_path, layout.processed_dir, params.seed,
                                      layout.metrics_path(BASELINE_NAME),
                                      layout.predictions_path(BASELINE_NAME))

@@ -26,12 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from .config import Params
+from .cumsum import is_sequence_model
 from .download import redact_text as _redact
 from .files import read_json, sha256_file, sha256_tree, write_json
 
 log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
 CHAMPION_ALIAS = "champion"
+# the logged pyfunc model reads raw text; a cumsum model reads number sequences
+NO_TEXT_MODEL = ("cumsum task: the model takes number sequences, not text, so it is not logged "
+                 "as the text pyfunc model nor registered; models/<variant>/model.keras has it")
 # without it MLflow 3's UI opens a new experiment on its GenAI overview, not on the runs table
 EXPERIMENT_KIND_TAG, TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
 # what the logged model needs to import (pinned to what logged it); found, not inferred:
@@ -108,6 +112,8 @@ def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_
         if best in model_ids:
             champion = _register_champion(mlflow, params, best, model_ids[best], parent.info.run_id)
             mlflow.set_tags({"champion": champion["uri"], "champion_version": champion["version"]})
+        elif best and is_sequence_model(models_dir / best):
+            mlflow.set_tag("champion_not_registered", NO_TEXT_MODEL)
         mlflow.log_metric("tracking_seconds", round(time.perf_counter() - started, 2))
         if model_seconds:
             mlflow.log_metric("model_log_seconds_mean", round(sum(model_seconds) / len(model_seconds), 3))
@@ -145,7 +151,9 @@ def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_
                 mlflow.log_artifact(str(png), "plots")
         for seed_metrics in metrics.get("seed_scores") or []:
             _log_seed(mlflow, experiment_id, name, seed_metrics, model_dir)
-        if _is_model_dir(model_dir):
+        if _is_model_dir(model_dir) and is_sequence_model(model_dir):
+            mlflow.set_tag("model_not_logged", NO_TEXT_MODEL)
+        elif _is_model_dir(model_dir):
             started = time.perf_counter()
             model_id = _log_model(mlflow, model_dir)
             seconds = time.perf_counter() - started

@@ -105,6 +105,8 @@ def _set_precision(mixed: bool) -> None:
 
 def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
     """'balanced' always, 'auto' only when the minority class is under 40% of the rows."""
+    if labels.ndim > 1:  # per-timestep targets (cumsum): Keras reads (N, T) as one-hot, never weigh
+        return None
     labels = labels[np.isfinite(labels)] if labels.dtype.kind == "f" else labels
     counts = np.bincount(labels.astype(int), minlength=2).astype(float)
     if mode == "none" or counts.min() == 0:
@@ -203,7 +205,8 @@ def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, 
     """
     import keras
 
-    from .models import build_model
+    from .cumsum import is_sequence_task
+    from .models import build_model, build_sequence_model
 
     model_params = ModelParams(**identity["model"])
     fingerprint = _fingerprint(identity["variant"], model_params, train_params, seed, processed_dir)
@@ -215,6 +218,10 @@ def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, 
 
     def new_model():
         seed_everything(seed)
+        if is_sequence_task(data.vocab):  # cumsum: numbers in, a label per timestep out
+            return build_sequence_model(identity["cell"], identity["merge_mode"], data.vocab["max_len"],
+                                        model_params, identity["direction"], train_params.learning_rate,
+                                        train_params.clipnorm)
         return build_model(identity["cell"], identity["merge_mode"],
                            vocab_size=len(data.vocab["words"]) + 2, max_len=data.vocab["max_len"],
                            params=model_params, direction=identity["direction"],
