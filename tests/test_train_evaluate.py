@@ -198,3 +198,18 @@ def test_several_seeds_select_on_validation_average_on_test_and_keep_finished_se
     assert metrics["accuracy"] == pytest.approx(np.mean(per_seed))
     assert metrics["accuracy_std"] == pytest.approx(np.std(per_seed, ddof=1))
     assert [s["seed"] for s in metrics["seed_scores"]] == [3, 5] and metrics["selected_seed"] == info["seed"]
+
+
+def test_an_unusable_checkpoint_folder_fails_the_variant_not_the_stage(trained, tmp_path):
+    # regression: with per-seed results the failed seed's record went to the broken folder too
+    import shutil
+
+    params, layout, _ = trained
+    again = stages.Layout(tmp_path)
+    shutil.copytree(layout.processed_dir, again.processed_dir)
+    again.checkpoints_dir.mkdir()
+    (again.checkpoints_dir / "gru-concat").write_text("not a folder")
+    summary = stages.run_train(params, again, "gru-concat")
+    assert summary["status"] == "failed" and "gru-concat" in summary["error"]
+    info = json.loads((again.model_dir("gru-concat") / "variant.json").read_text())
+    assert info["status"] == "failed" and not (again.model_dir("gru-concat") / "model.keras").exists()

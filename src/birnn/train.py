@@ -138,9 +138,10 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     identity = {"variant": variant, "cell": cell, "merge_mode": merge_mode, "direction": direction,
                 "embedding_coverage": data.coverage, "model": model_params.model_dump(),
                 "train": train_params.model_dump(), "clean": clean_params.model_dump()}
-    runs = [_train_seed(data, identity, train_params, seed, processed_dir,
-                        checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}")
-            for seed in seeds]
+    trained = {seed: _train_seed(data, identity, train_params, seed, processed_dir,
+                                 checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}")
+               for seed in seeds}
+    runs = [run for run, _ in trained.values()]
     selected = min(runs, key=_selection_key)
     info = {**selected, "selected_seed": selected["seed"], "selected_by": "lowest validation loss",
             "seeds_ok": sum(run["status"] == "ok" for run in runs),
@@ -148,10 +149,10 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     if len(seeds) > 1:
         info["seeds"] = [{k: run[k] for k in SEED_FIELDS if k in run} for run in runs]
     with atomic_dir(model_dir) as tmp:
-        _copy_run(_result_dir(checkpoint_dir, seeds, selected["seed"]), tmp)
+        _write_run(tmp, *trained[selected["seed"]], _result_dir(checkpoint_dir, seeds, selected["seed"]))
         if len(seeds) > 1:
-            for run in runs:
-                _copy_run(_result_dir(checkpoint_dir, seeds, run["seed"]), tmp / "seeds" / f"seed-{run['seed']}")
+            for seed, (run, history) in trained.items():
+                _write_run(tmp / "seeds" / f"seed-{seed}", run, history, _result_dir(checkpoint_dir, seeds, seed))
         write_json(tmp / VARIANT_FILE, info)
     _write_curves(read_json(Path(model_dir) / HISTORY_FILE), curves_path)
     if info["seeds_failed"] == 0:
@@ -197,12 +198,11 @@ def _result_dir(checkpoint_dir: Path, seeds: list[int], seed: int) -> Path:
 
 
 def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, seed: int,
-                processed_dir: Path, run_dir: Path) -> dict:
-    """Train one seed into ``run_dir/result`` (a complete model folder); return its info.
-
-    A seed that already finished with the same inputs is not trained again, so a multi-seed
-    run killed in its third seed keeps the first two.
-    """
+                processed_dir: Path, run_dir: Path) -> tuple[dict, dict]:
+    """Train one seed; return its info and history. A finished seed is saved as a complete
+    model folder in ``run_dir/result`` and not trained again with the same inputs, so a
+    multi-seed run killed in its third seed keeps the first two. A failed seed saves nothing
+    there: its checkpoint folder may be what failed."""
     import keras
 
     from .cumsum import is_sequence_task
@@ -214,7 +214,7 @@ def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, 
     if (result / VARIANT_FILE).is_file():
         done = read_json(result / VARIANT_FILE)
         if done.get("fingerprint") == fingerprint and done.get("status") == "ok":
-            return done
+            return done, read_json(result / HISTORY_FILE)
 
     def new_model():
         seed_everything(seed)
@@ -238,19 +238,25 @@ def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, 
         traceback.print_exc()
     summary = _summary(identity["variant"], state, model, error, keras.backend.backend(), seed)
     info = {**identity, **asdict(summary), "fingerprint": fingerprint}
-    with atomic_dir(result) as tmp:
-        if summary.status == "ok":
+    history = state.history if state else {}
+    if summary.status == "ok":
+        with atomic_dir(result) as tmp:
             model.save(tmp / MODEL_FILE)
             shutil.copyfile(processed_dir / VOCAB_FILE, tmp / VOCAB_FILE)
-        write_json(tmp / VARIANT_FILE, info)
-        write_json(tmp / HISTORY_FILE, state.history if state else {})
-    return info
+            write_json(tmp / VARIANT_FILE, info)
+            write_json(tmp / HISTORY_FILE, history)
+    return info, history
 
 
-def _copy_run(result: Path, target: Path) -> None:
+def _write_run(target: Path, info: dict, history: dict, result: Path) -> None:
+    """One seed's model folder: copied from its saved result, or (failed) its info and curve."""
     target.mkdir(parents=True, exist_ok=True)
-    for path in result.iterdir():
-        shutil.copyfile(path, target / path.name)
+    if info["status"] == "ok":
+        for path in result.iterdir():
+            shutil.copyfile(path, target / path.name)
+    else:
+        write_json(target / VARIANT_FILE, info)
+        write_json(target / HISTORY_FILE, history)
 
 
 def _fit(new_model, train, val, params: TrainParams, seed: int, checkpoint_dir: Path,
