@@ -177,7 +177,9 @@ def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_
         test = "exact McNemar test"
         raw = {name: mcnemar_p(scores[best][0] == 1, s[0] == 1) for name, s in scores.items() if name != best}
     else:
-        test = "paired bootstrap over seeds and test rows"
+        units = "test sequences" if y_test.ndim > 1 else "test rows"
+        several = any(s.shape[0] > 1 for s in scores.values())
+        test = f"paired bootstrap over {'seeds and ' if several else ''}{units}"
         boot = bootstrap_accuracies(scores)
         raw = {name: bootstrap_p(boot[best], boot[name]) for name in scores if name != best}
         table["ci95"] = ["[{:.4f}, {:.4f}]".format(*np.percentile(boot[name], [2.5, 97.5]))

@@ -36,6 +36,7 @@ TASK = "cumsum"
 THRESHOLD_SHARE = 0.25  # label turns 1 once the running sum passes length * this (tutorial: n/4)
 VALUES, LABELS = "values", "labels"
 BASELINE_CELL = "position-logreg"
+BASELINE_NAME = "memoryless per-timestep logistic regression"
 BASELINE_DESCRIPTION = ("logistic regression on the current value, one per timestep (no memory "
                         "of earlier values; the cumsum task has no text for TF-IDF)")
 
@@ -284,7 +285,7 @@ def train_baseline(processed_dir: str | Path, seed: int, name: str, metrics_path
         parameters += int(step.coef_.size + 1)
     seconds = time.perf_counter() - started
     save_predictions(predictions_path, prob)
-    result = {"variant": name, "name": BASELINE_DESCRIPTION, "cell": BASELINE_CELL, "merge_mode": None,
+    result = {"variant": name, "name": BASELINE_NAME, "description": BASELINE_DESCRIPTION, "cell": BASELINE_CELL, "merge_mode": None,
               "direction": None, "kind": "baseline", "status": "ok", **sequence_metrics(y_test, prob),
               "parameters": parameters, "train_seconds": round(seconds, 3)}
     write_json(metrics_path, result)
