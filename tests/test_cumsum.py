@@ -121,7 +121,7 @@ def test_the_baseline_is_memoryless_and_scored_on_the_same_sequences(trained):
     y_test = np.load(layout.processed_dir / "test.npz")["y"]
     assert np.load(layout.predictions_path(stages.BASELINE_NAME)).shape == y_test.shape
     assert metrics["kind"] == "baseline" and metrics["cell"] == "position-logreg"
-    assert "no memory" in metrics["name"] and metrics["n_test"] == len(y_test)
+    assert "no memory" in metrics["description"] and metrics["n_test"] == len(y_test)
 
 
 def test_predict_refuses_a_sequence_model_with_a_clear_error(trained, tmp_path, capsys):
