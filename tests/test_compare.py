@@ -50,6 +50,7 @@ def test_ranks_tests_significance_and_explains(outputs):
     assert rows["gru-sum"]["p_vs_best"] is None
     assert rows["lstm-sum"]["p_vs_best"] > 0.05      # 10 vs 12 errors: noise
     assert rows["lstm-ave"]["p_vs_best"] < 0.001     # 10 vs 40 errors: real
+    assert [rows[v]["vs_best"] for v in ("gru-sum", "lstm-sum", "lstm-ave")] == ["best", "tie", "worse"]
     assert report["gain_over_baseline"] == pytest.approx(0.35)
     assert report["failed"] == [{"variant": "simple_rnn-mul", "error": "loss became NaN"}]
     assert "lstm-sum" in report["verdict"] and "not significantly worse" in report["verdict"]
@@ -129,7 +130,8 @@ def test_several_seeds_rank_by_mean_and_test_with_the_bootstrap(tmp_path):
     assert "over 3 seeds" in report["verdict"] and "gru-ave" in report["verdict"]
     assert {"variant": "lstm-sum (seed 9)", "error": "loss became NaN"} in report["failed"]
     md = (tmp_path / "comparison.md").read_text()
-    assert "accuracy_std" in md and "mean over 3 seeds" in md
+    assert "accuracy_std" in md and "mean over 3 seeds" in md and "## Seeds" in md
+    assert (tmp_path / "figures" / "seed_spread.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_per_timestep_predictions_are_tested_per_sequence_not_per_timestep(tmp_path):

@@ -13,7 +13,7 @@ import pandas as pd
 from .config import CELLS, MERGE_MODES
 from .files import atomic_path, read_json, write_json, write_text
 
-COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "ci95", "p_vs_best", "p_holm", "f1",
+COLUMNS = ["variant", "kind", "cell", "merge_mode", "accuracy", "ci95", "p_vs_best", "p_holm", "vs_best", "f1",
            "roc_auc", "log_loss", "probe_accuracy", "parameters", "epochs_run",
            "seconds_per_epoch", "predict_texts_per_second"]
 ALPHA = 0.05
@@ -96,6 +96,8 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
         _heatmap(grid, figures / "accuracy_heatmap.png")
     if curves_dir is not None and Path(curves_dir).is_dir():
         _curves(Path(curves_dir), list(rnn["variant"]), figures / "validation_curves.png")
+    if summary["seeds"] > 1:
+        _seed_spread(metrics.set_index("variant"), list(rnn["variant"]), figures / "seed_spread.png")
     write_json(out_dir / "comparison.json", summary)
     write_text(out_dir / "comparison.md", _markdown(table, columns, grid, summary))
     return {"best_variant": best, "best_accuracy": summary["best_accuracy"], "rows": len(table),
@@ -164,6 +166,7 @@ def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_
                      for a, n in zip(table["accuracy"], n_test)]
     table["p_vs_best"] = None
     table["p_holm"] = None
+    table["vs_best"] = None
     if best is None or predictions_dir is None or y_test_path is None:
         return "none"
     with np.load(y_test_path, allow_pickle=False) as data:
@@ -187,6 +190,8 @@ def _add_significance(table: pd.DataFrame, best: str | None, predictions_dir, y_
     adjusted = holm(raw)
     table["p_vs_best"] = [raw.get(name) for name in table["variant"]]
     table["p_holm"] = [adjusted.get(name) for name in table["variant"]]
+    table["vs_best"] = ["best" if name == best else None if name not in adjusted else
+                        "tie" if adjusted[name] >= ALPHA else "worse" for name in table["variant"]]
     return test
 
 
@@ -284,6 +289,9 @@ def _markdown(table: pd.DataFrame, columns: list[str], grid: pd.DataFrame | None
         lines += ["## Minimal pairs", "", "Probability of *positive* per probe sentence; "
                   "a mark means the variant got the label right.", "",
                   probes.to_markdown(disable_numparse=True), ""]
+    if summary["seeds"] > 1:
+        lines += ["## Seeds", "", "Each dot is one seed's test accuracy; the bar is the mean.", "",
+                  "![seeds](figures/seed_spread.png)", ""]
     lines += ["## Validation curves", "", "![curves](figures/validation_curves.png)", ""]
     return "\n".join(lines)
 
@@ -300,7 +308,7 @@ def _legend(summary: dict) -> str:
         head = ("`ci95`: 95% bootstrap interval of the accuracy. `p_vs_best`: paired bootstrap against "
                 "the best variant on the same test units.")
     return (head + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
-            "difference is unlikely to be noise.")
+            "difference is unlikely to be noise. `vs_best`: *worse* when p_holm < 0.05, else *tie*.")
 
 
 def _probe_table(table: pd.DataFrame) -> pd.DataFrame | None:
@@ -362,6 +370,24 @@ def _heatmap(grid: pd.DataFrame, path: Path) -> None:
     ax.set_ylabel("cell")
     ax.set_title("test accuracy")
     fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def _seed_spread(metrics: pd.DataFrame, variants: list[str], path: Path) -> None:
+    """Each seed's test accuracy per variant, best on top: a mean hides a seed that never learned."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * len(variants)))
+    for row, variant in enumerate(reversed(variants)):
+        scores = metrics.loc[variant].get("seed_scores")
+        accuracies = [s["accuracy"] for s in scores] if isinstance(scores, list) else []
+        ax.scatter(accuracies, [row] * len(accuracies), s=18, alpha=0.7)
+        if accuracies:
+            ax.plot([np.mean(accuracies)] * 2, [row - 0.3, row + 0.3], color="black", lw=1)
+    ax.set_yticks(range(len(variants)), list(reversed(variants)))
+    ax.set_xlabel("test accuracy of each seed (bar: mean)")
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
