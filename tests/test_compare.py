@@ -152,3 +152,17 @@ def test_per_timestep_predictions_are_tested_per_sequence_not_per_timestep(tmp_p
     # 20 of 60 sequences differ by one step: a real but small gap, not 9,000 independent coin flips
     assert 0 < report["variants"][1]["p_vs_best"] < 0.05
     assert "sequence_accuracy" in (tmp_path / "comparison.md").read_text()
+
+
+def test_a_baseline_within_noise_is_not_called_significantly_worse(tmp_path):
+    # regression: with no other recurrent variant the verdict said "every other variant is
+    # significantly worse" although the baseline's p was 0.9
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    y = (np.arange(100) % 2).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((100, 3), np.int32), y=y, row=np.arange(100))
+    for name, cell, wrong, kind in [("gru-sum", "gru", 10, "rnn"), ("tfidf-logreg", "tfidf", 11, "baseline")]:
+        _metrics(m, name, cell, "sum" if kind == "rnn" else None, 1 - wrong / 100, kind=kind)
+        _predictions(p, name, y, wrong)
+    compare(m, ["gru-sum", "tfidf-logreg"], tmp_path, predictions_dir=p, y_test_path=tmp_path / "test.npz")
+    verdict = json.loads((tmp_path / "comparison.json").read_text())["verdict"]
+    assert "significantly worse" not in verdict and "baseline is within noise of it (+0.0100" in verdict

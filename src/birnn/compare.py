@@ -232,23 +232,28 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
         return "No recurrent variant finished; see the failed list."
     rows = table.set_index("variant")
     n_test = rows.loc[best].get("n_test") if "n_test" in rows else None
-    ties = [v for v, p in zip(table["variant"], table["p_holm"])
-            if v != best and p is not None and pd.notna(p) and p >= ALPHA and rows.loc[v, "kind"] == "rnn"]
+    tested = {v: p for v, p in zip(table["variant"], table["p_holm"]) if v != best and p is not None and pd.notna(p)}
+    rivals = [v for v in tested if rows.loc[v, "kind"] == "rnn"]
+    ties = [v for v in rivals if tested[v] >= ALPHA]
     seeds = summary["seeds"]
     text = f"{best} has the highest {'mean ' if seeds > 1 else ''}test accuracy ({summary['best_accuracy']:.4f}"
     if seeds > 1:
         text += f" +- {rows.loc[best, 'accuracy_std']:.4f} over {seeds} seeds"
     text += f" on {int(n_test)} test {summary['test_units']})." if n_test is not None and pd.notna(n_test) else ")."
-    if table["p_holm"].notna().any():
-        how = f"{summary['significance_test']}, Holm-adjusted p"
+    how = f"{summary['significance_test']}, Holm-adjusted p"
+    if rivals:
         if ties:
             shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
             text += (f" {len(ties)} other variant(s) are not significantly worse ({how} >= {ALPHA}):"
                      f" {shown}; pick among them on speed or size rather than on this ranking.")
         else:
-            text += f" Every other variant is significantly worse ({how} < {ALPHA})."
+            text += f" Every other recurrent variant is significantly worse ({how} < {ALPHA})."
     if "gain_over_baseline" in summary:
-        if summary["gain_over_baseline"] >= 0:
+        baseline_p = tested.get(table[table["kind"] == "baseline"].iloc[0]["variant"])
+        if baseline_p is not None and baseline_p >= ALPHA:
+            text += (f" The {summary['baseline']} baseline is within noise of it ({summary['gain_over_baseline']:+.4f};"
+                     f" {how} = {baseline_p:.3g}).")
+        elif summary["gain_over_baseline"] >= 0:
             text += f" The {summary['baseline']} baseline scores {summary['gain_over_baseline']:.4f} lower."
         else:
             text += f" The {summary['baseline']} baseline wins: " + (
