@@ -26,24 +26,48 @@ def main(argv: list[str] | None = None) -> int:
     try:
         params = load_params(args.params, parse_overrides(args.set))
         layout = stages.Layout(Path(args.root))
-        if args.command in ("train", "evaluate"):
-            runner = stages.run_train if args.command == "train" else stages.run_evaluate
-            runner(params, layout, args.variant)
-        elif args.command in ("track", "log-runs"):
-            result = stages.run_track(params, layout, Path(args.params))
-            return 0 if args.command == "track" or result["status"] != "failed" else 1
-        elif args.command == "predict":
-            return _predict(args, params, layout)
-        elif args.command == "variants":
-            print("\n".join(params.variant_names()))
-        else:
-            getattr(stages, f"run_{args.command}")(params, layout)
+        with _turn(layout, args.command):
+            return _run(args, params, layout, stages)
     except ParamsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (OSError, ValueError, RuntimeError) as err:
         print(f"error: {args.command}: {_explain(err)}", file=sys.stderr)
         return 1
+
+
+def _turn(layout, command: str):
+    """Stages that write take their turn with other pipeline runs in this folder: a Prefect
+    flow holds the same lock (.checkpoints/run.lock) for its whole run, so a `dvc repro`
+    stage never interleaves its writes with a flow's; `predict` and `variants` only read."""
+    import contextlib
+
+    from .files import exclusive_lock
+
+    if command in ("predict", "variants"):
+        return contextlib.nullcontext()
+
+    def waiting(holder: str) -> None:
+        logging.getLogger("birnn").warning(
+            "%s: another pipeline run in this folder holds %s (%s); waiting for it to finish",
+            command, layout.run_lock, holder)
+
+    return exclusive_lock(layout.run_lock, on_wait=waiting)
+
+
+def _run(args: argparse.Namespace, params, layout, stages) -> int:
+    if args.command in ("train", "evaluate"):
+        runner = stages.run_train if args.command == "train" else stages.run_evaluate
+        runner(params, layout, args.variant)
+    elif args.command in ("track", "log-runs"):
+        result = stages.run_track(params, layout, Path(args.params))
+        return 0 if args.command == "track" or result["status"] != "failed" else 1
+    elif args.command == "predict":
+        return _predict(args, params, layout)
+    elif args.command == "variants":
+        print("\n".join(params.variant_names()))
+    else:
+        getattr(stages, f"run_{args.command}")(params, layout)
     return 0
 
 
