@@ -57,6 +57,11 @@ def test_ranks_tests_significance_and_explains(outputs):
     assert "lstm-uni" in report["verdict"] and "on 100 test texts" in report["verdict"]
     assert "Best bidirectional: gru-sum (0.9000)" in report["verdict"] and "+0.1000" in report["verdict"]
     assert report["accuracy_grid"]["lstm"] == {"sum": 0.88, "ave": 0.6}
+    # gru-sum 0.90, lstm-sum 0.88, lstm-ave 0.60: sum wins over cells, gru over merge modes
+    assert report["merge_mode_means"] == {"sum": 0.89, "ave": 0.6}
+    assert report["cell_means"] == {"gru": 0.9, "lstm": 0.74}
+    assert "the merge modes rank sum 0.8900, ave 0.6000" in report["verdict"]
+    assert "| mean " in (root / "comparison.md").read_text() and "nan" not in (root / "comparison.md").read_text()
     md = (root / "comparison.md").read_text()
     assert "## Failed variants" in md and "simple_rnn-mul" in md and "## Minimal pairs" in md
     assert (root / "figures" / "accuracy_heatmap.png").read_bytes()[:4] == b"\x89PNG"

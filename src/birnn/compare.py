@@ -83,6 +83,7 @@ def compare(metrics_dir: str | Path, names: list[str], out_dir: str | Path,
         "failed": _failures(failed, metrics),
         "accuracy_grid": {} if grid is None else {
             cell: {mode: _num(v) for mode, v in row.items()} for cell, row in grid.iterrows()},
+        **factor_means(grid),
     }
     baseline = table[table["kind"] == "baseline"]
     if len(baseline) and best is not None:
@@ -216,6 +217,17 @@ def _failures(failed: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
     return out
 
 
+def factor_means(grid: pd.DataFrame | None) -> dict:
+    """The two questions the grid answers, one factor at a time: mean test accuracy of each
+    merge mode over the cells, and of each cell over the merge modes, best first (finished
+    variants only)."""
+    if grid is None:
+        return {}
+    by = {"merge_mode_means": grid.mean(axis=0), "cell_means": grid.mean(axis=1)}
+    return {key: {name: _num(v) for name, v in means.dropna().sort_values(ascending=False).items()}
+            for key, means in by.items()}
+
+
 def _grid(rnn: pd.DataFrame) -> pd.DataFrame | None:
     bi = rnn[rnn["merge_mode"].notna()]
     if not len(bi):
@@ -259,6 +271,11 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
             text += f" The {summary['baseline']} baseline wins: " + (
                 "word order adds little on this data." if summary["test_units"] == "texts" else
                 "memory of the earlier steps adds little here.")
+    for key, factor, over in (("merge_mode_means", "merge modes", "cells"), ("cell_means", "cells", "merge modes")):
+        means = summary.get(key, {})
+        if len(means) > 1:
+            text += (f" Averaged over {over} (a summary, not a test), the {factor} rank "
+                     + ", ".join(f"{name} {value:.4f}" for name, value in means.items()) + ".")
     uni = table[(table["kind"] == "rnn") & table["merge_mode"].isna()]
     bi = table[(table["kind"] == "rnn") & table["merge_mode"].notna()]
     if len(uni) and len(bi):
@@ -287,8 +304,12 @@ def _markdown(table: pd.DataFrame, columns: list[str], grid: pd.DataFrame | None
         lines += ["## Failed variants", ""]
         lines += [f"- **{f['variant']}**: {f['error']}" for f in summary["failed"]] + [""]
     if grid is not None:
+        margins = grid.copy()
+        margins["mean"] = grid.mean(axis=1)
+        margins.loc["mean"] = [*grid.mean(axis=0), np.nan]
         lines += ["## Test accuracy by cell and merge mode", "",
-                  grid.to_markdown(floatfmt=".4f"), "", "![heatmap](figures/accuracy_heatmap.png)", ""]
+                  margins.astype(object).where(margins.notna(), None).to_markdown(floatfmt=".4f", missingval="-"),
+                  "", "![heatmap](figures/accuracy_heatmap.png)", ""]
     probes = _probe_table(table)
     if probes is not None:
         lines += ["## Minimal pairs", "", "Probability of *positive* per probe sentence; "
