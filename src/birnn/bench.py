@@ -564,14 +564,12 @@ def markdown(result: dict[str, Any]) -> str:
     if sw:
         lines += [f"## The whole sweep (defaults, {sw['rows']:,} builtin rows after cleaning, one process)", "",
                   "| where | variants | rows | wall time | peak RSS | best variant |", "|---|---|---|---|---|---|",
-                  f"| this machine ({'GPU' if sw['device'].get('gpu') else 'CPU'}, {sw['device']['backend']}) | "
-                  f"{sw['variants']} | {sw['rows']:,} | {sw['total_seconds']:.0f} s | {sw['peak_rss_mb']:.0f} MB | "
-                  f"{sw['best_variant']} {sw['accuracy'].get(sw['best_variant'], 0):.4f} |"]
+                  _sweep_row(f"this machine ({'GPU' if sw['device'].get('gpu') else 'CPU'}, {sw['device']['backend']})",
+                             sw, sw["accuracy"].get(sw["best_variant"], 0))]
         g = result.get("recorded_gpu_sweep")
         if g:
-            lines.append(f"| {g['gpu_name']}, {g['backend']}, mixed precision (recorded {g['date']}, "
-                         f"`{g['file']}`) | {g['variants']} | {g['rows']:,} | {g['total_seconds']:.0f} s | "
-                         f"{g['peak_rss_mb']:.0f} MB | {g['best_variant']} {g['best_accuracy']:.4f} |")
+            lines.append(_sweep_row(f"{g['gpu_name']}, {g['backend']}, mixed precision (recorded {g['date']}, "
+                                    f"`{g['file']}`)", g, g["best_accuracy"]))
         lines.append("")
     d = result.get("data_stages")
     if d:
@@ -595,6 +593,12 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [f"| {x['target']} | {x['measured']} | {'yes' if x['holds'] else '**no**'} |" for x in result["targets"]]
     lines += ["", f"Total benchmark time: {result['total_seconds']:.0f} s.", ""]
     return "\n".join(lines)
+
+
+def _sweep_row(where: str, sweep: dict[str, Any], best_accuracy: float) -> str:
+    """One row of the sweep table, for this machine's sweep or a recorded one."""
+    return (f"| {where} | {sweep['variants']} | {sweep['rows']:,} | {sweep['total_seconds']:.0f} s | "
+            f"{sweep['peak_rss_mb']:.0f} MB | {sweep['best_variant']} {best_accuracy:.4f} |")
 
 
 def benchmark(workdir: Path, *, params_file: str | Path = "params.yaml", train_rows: int = 10000,

@@ -11,7 +11,7 @@ from sklearn import metrics as skm
 
 from .files import atomic_path, write_json
 from .split import load_split
-from .train import MODEL_FILE, load_variant_info
+from .train import MODEL_FILE, load_variant_info, seed_dir
 
 # (text, expected label): pairs that share their words but differ in order or negation
 PROBES = [
@@ -81,7 +81,7 @@ def evaluate_variant(model_dir: str | Path, processed_dir: str | Path, metrics_p
     seeds = [s for s in info.get("seeds", []) if s["status"] == "ok"]
     if seeds:  # several seeds: one row of probabilities per seed, metrics averaged over them
         prob = np.stack([prob if s["seed"] == info["seed"] else
-                         _predict(load_keras_model(model_dir / "seeds" / f"seed-{s['seed']}" / MODEL_FILE),
+                         _predict(load_keras_model(seed_dir(model_dir, s["seed"]) / MODEL_FILE),
                                   x_test, y_test.shape) for s in seeds])
         scores = {**scores, **seed_statistics(y_test, prob, [s["seed"] for s in seeds], score),
                   "seeds_failed": info.get("seeds_failed", 0), "selected_seed": info["seed"],

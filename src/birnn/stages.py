@@ -45,7 +45,7 @@ class Layout:
     @property
     def checkpoints_dir(self) -> Path: return self.root / ".checkpoints"
     @property
-    def run_lock(self) -> Path: return self.root / ".checkpoints" / "run.lock"
+    def run_lock(self) -> Path: return self.checkpoints_dir / "run.lock"
 
     def model_dir(self, variant: str) -> Path: return self.models_dir / variant
     def predictions_path(self, name: str) -> Path: return self.predictions_dir / f"{name}.npy"

@@ -29,6 +29,8 @@ from .config import Params
 from .cumsum import is_sequence_model
 from .download import redact_text as _redact
 from .files import read_json, sha256_file, sha256_tree, write_json
+from .split import VOCAB_FILE
+from .train import HISTORY_FILE, MODEL_FILE, VARIANT_FILE, seed_dir
 
 log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
@@ -127,10 +129,9 @@ def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_
 def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_dir: Path,
                  models_dir: Path, curves_dir: Path) -> tuple[str, str | None, float]:
     """One child run; returns (run id, logged model id or None, seconds spent logging the model)."""
-
     metrics = read_json(metrics_dir / f"{name}.json")
     model_dir = models_dir / name
-    info = read_json(model_dir / "variant.json") if (model_dir / "variant.json").is_file() else {}
+    info = read_json(model_dir / VARIANT_FILE) if (model_dir / VARIANT_FILE).is_file() else {}
     tags = {"variant": name, "kind": metrics.get("kind", "rnn"), "cell": str(metrics.get("cell")),
             "merge_mode": str(metrics.get("merge_mode")), "direction": str(metrics.get("direction")),
             "seed": str(metrics.get("seed", info.get("seed", params.seed))),
@@ -141,7 +142,7 @@ def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_
     with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True, tags=tags) as child:
         run_id = child.info.run_id
         mlflow.log_params({**params.flat(), "variant": name, **_resolved_params(model_dir)})
-        history = read_json(model_dir / "history.json") if (model_dir / "history.json").is_file() else {}
+        history = read_json(model_dir / HISTORY_FILE) if (model_dir / HISTORY_FILE).is_file() else {}
         _log_numbers(mlflow, run_id, history, metrics)
         mlflow.log_artifact(str(metrics_dir / f"{name}.json"))
         if (curves_dir / f"{name}.csv").is_file():
@@ -177,7 +178,7 @@ def _log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
 def _log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_dir: Path) -> None:
     """One run per seed, nested under its variant: the spread behind the variant's mean."""
     seed = seed_metrics["seed"]
-    history_file = model_dir / "seeds" / f"seed-{seed}" / "history.json"
+    history_file = seed_dir(model_dir, seed) / HISTORY_FILE
     tags = {"variant": name, "kind": "seed", "seed": str(seed)}
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True,
                           tags=tags) as run:
@@ -330,18 +331,18 @@ def _figures(name: str, history: dict, metrics: dict, out: Path) -> list[Path]:
 
 def _resolved_params(model_dir: Path) -> dict[str, Any]:
     """What params only decide at run time (max_len: auto, the vocabulary size) shaped the model too."""
-    vocab_file = model_dir / "vocab.json"
+    vocab_file = model_dir / VOCAB_FILE
     if not vocab_file.is_file():
         return {}
     vocab = read_json(vocab_file)
     return {"resolved.max_len": vocab.get("max_len"), "resolved.vocab_words": len(vocab.get("words", []))}
 
 
-MODEL_PARTS = ("model.keras", "vocab.json", "variant.json", "history.json")
+MODEL_PARTS = (MODEL_FILE, VOCAB_FILE, VARIANT_FILE, HISTORY_FILE)
 
 
 def _is_model_dir(model_dir: Path) -> bool:
-    return all((model_dir / f).is_file() for f in MODEL_PARTS[:3])
+    return all((model_dir / f).is_file() for f in (MODEL_FILE, VOCAB_FILE, VARIANT_FILE))
 
 
 def _requirements() -> list[str]:

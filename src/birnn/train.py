@@ -20,8 +20,8 @@ import os
 import shutil
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +138,8 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     identity = {"variant": variant, "cell": cell, "merge_mode": merge_mode, "direction": direction,
                 "embedding_coverage": data.coverage, "model": model_params.model_dump(),
                 "train": train_params.model_dump(), "clean": clean_params.model_dump()}
-    trained = {seed: _train_seed(data, identity, train_params, seed, processed_dir,
-                                 checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}")
+    trained = {seed: _train_seed(data, identity, model_params, train_params, seed, processed_dir,
+                                 _run_dir(checkpoint_dir, seeds, seed))
                for seed in seeds}
     runs = [run for run, _ in trained.values()]
     selected = min(runs, key=_selection_key)
@@ -149,10 +149,10 @@ def train_variant(processed_dir: str | Path, variant: str, model_params: ModelPa
     if len(seeds) > 1:
         info["seeds"] = [{k: run[k] for k in SEED_FIELDS if k in run} for run in runs]
     with atomic_dir(model_dir) as tmp:
-        _write_run(tmp, *trained[selected["seed"]], _result_dir(checkpoint_dir, seeds, selected["seed"]))
+        _write_run(tmp, *trained[selected["seed"]], _run_dir(checkpoint_dir, seeds, selected["seed"]) / RESULT)
         if len(seeds) > 1:
             for seed, (run, history) in trained.items():
-                _write_run(tmp / "seeds" / f"seed-{seed}", run, history, _result_dir(checkpoint_dir, seeds, seed))
+                _write_run(seed_dir(tmp, seed), run, history, _run_dir(checkpoint_dir, seeds, seed) / RESULT)
         write_json(tmp / VARIANT_FILE, info)
     _write_curves(read_json(Path(model_dir) / HISTORY_FILE), curves_path)
     if info["seeds_failed"] == 0:
@@ -193,12 +193,18 @@ class _TrainingData:
                    matrix, coverage)
 
 
-def _result_dir(checkpoint_dir: Path, seeds: list[int], seed: int) -> Path:
-    return (checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}") / RESULT
+def seed_dir(model_dir: str | Path, seed: int) -> Path:
+    """Where one seed's model lives inside a variant's folder trained with several seeds."""
+    return Path(model_dir) / "seeds" / f"seed-{seed}"
 
 
-def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, seed: int,
-                processed_dir: Path, run_dir: Path) -> tuple[dict, dict]:
+def _run_dir(checkpoint_dir: Path, seeds: list[int], seed: int) -> Path:
+    """One seed's checkpoint folder: the variant's own with a single seed (as before seeds)."""
+    return checkpoint_dir if len(seeds) == 1 else checkpoint_dir / f"seed-{seed}"
+
+
+def _train_seed(data: _TrainingData, identity: dict, model_params: ModelParams, train_params: TrainParams,
+                seed: int, processed_dir: Path, run_dir: Path) -> tuple[dict, dict]:
     """Train one seed; return its info and history. A finished seed is saved as a complete
     model folder in ``run_dir/result`` and not trained again with the same inputs, so a
     multi-seed run killed in its third seed keeps the first two. A failed seed saves nothing
@@ -208,7 +214,6 @@ def _train_seed(data: _TrainingData, identity: dict, train_params: TrainParams, 
     from .cumsum import is_sequence_task
     from .models import build_model, build_sequence_model
 
-    model_params = ModelParams(**identity["model"])
     fingerprint = _fingerprint(identity["variant"], model_params, train_params, seed, processed_dir)
     result = run_dir / RESULT
     if (result / VARIANT_FILE).is_file():
