@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-fast ui flow bench schedule
+.PHONY: setup run test test-fast lint format ui flow bench schedule
 
 SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
 
@@ -30,12 +30,23 @@ run: setup
 	@echo
 	@echo "Done. Comparison: reports/comparison.md   metrics: $(BIN)/dvc metrics show   UI: make ui"
 
-test: setup
+# the lint first (seconds), then every test spread over the cores, one test file per worker
+# (module fixtures stay shared); TEST_WORKERS=0 runs them in this process
+TEST_WORKERS ?= auto
+test: setup lint
 	# pytest exits 5 when no test is collected; that is not a build failure
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not integration"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 flow: setup
 	$(BIN)/python flows/pipeline.py
@@ -49,5 +60,6 @@ ui: setup
 
 # the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;
 # e.g. make bench BENCH_ARGS='--skip dvc --train-rows 20000'; KERAS_BACKEND=jax make bench JAX=1
+# (benchmarks/ is a package at the repo root, outside the wheel: python -m benchmarks -h)
 bench: setup
-	$(BIN)/python -m birnn.bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from prefect.schedules import Cron
+from prefect.settings import PREFECT_API_URL
 
-from prefect.schedules import Cron  # noqa: E402
-from prefect.settings import PREFECT_API_URL  # noqa: E402
-
-from birnn.config import SOURCES, ParamsError, load_params  # noqa: E402
-from birnn.download import redact_text  # noqa: E402
-from pipeline import api_problem, pipeline  # noqa: E402
+from birnn.config import SOURCES, ParamsError, load_params
+from birnn.orchestration.flow import pipeline
+from birnn.orchestration.server import api_problem
+from birnn.redact import redact_text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--root", default=".", help="project root the runs read and write")
     parser.add_argument("--source", choices=SOURCES, help="data.source of the scheduled runs")
@@ -43,14 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.source:
         parameters["source"] = args.source
     if problem := api_problem():  # serving needs its server for good: no temporary stand-in
-        print(redact_text(f"error: the Prefect API at {PREFECT_API_URL.value()} does not answer ({problem}); "
-                          "start it (`prefect server start`) or fix PREFECT_API_URL, then run again"),
-              file=sys.stderr)
+        print(
+            redact_text(
+                f"error: the Prefect API at {PREFECT_API_URL.value()} does not answer ({problem}); "
+                "start it (`prefect server start`) or fix PREFECT_API_URL, then run again"
+            ),
+            file=sys.stderr,
+        )
         return 1
     if not PREFECT_API_URL.value():
-        print("note: PREFECT_API_URL is not set: serving against a temporary local server whose runs "
-              "vanish with it; start `prefect server start` and set PREFECT_API_URL to keep them",
-              file=sys.stderr)
+        print(
+            "note: PREFECT_API_URL is not set: serving against a temporary local server whose runs "
+            "vanish with it; start `prefect server start` and set PREFECT_API_URL to keep them",
+            file=sys.stderr,
+        )
     schedules = [] if args.no_schedule else [Cron(o.cron, timezone=o.timezone)]
     pipeline.serve(
         name=args.name or o.deployment,

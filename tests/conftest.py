@@ -40,8 +40,20 @@ def params() -> Params:
 @pytest.fixture
 def reviews() -> pd.DataFrame:
     """A hand-written table with the awkward cases cleaning has to handle."""
-    return pd.DataFrame({
-        "text": ["Great<br />movie!", "great movie!", "  Awful   plot  ", "not bad at all",
-                 "ambiguous one", "ambiguous one", "", "fine &amp; fun", "dull", "  "],
-        "label": ["1", "1", "0", "1", "1", "0", "1", "positive", "neg", "0"],
-    })
+    return pd.DataFrame(
+        {
+            "text": [
+                "Great<br />movie!",
+                "great movie!",
+                "  Awful   plot  ",
+                "not bad at all",
+                "ambiguous one",
+                "ambiguous one",
+                "",
+                "fine &amp; fun",
+                "dull",
+                "  ",
+            ],
+            "label": ["1", "1", "0", "1", "1", "0", "1", "positive", "neg", "0"],
+        }
+    )

@@ -58,7 +58,9 @@ class FileServer:
 
             def do_GET(self):
                 name = urlsplit(self.path).path.lstrip("/")
-                owner.requests.append({"path": self.path, "name": name, "headers": dict(self.headers)})
+                owner.requests.append(
+                    {"path": self.path, "name": name, "headers": dict(self.headers)}
+                )
                 if owner.delay_once.get(name):
                     time.sleep(owner.delay_once.pop(name))
                 if owner.fail.get(name):
@@ -84,7 +86,7 @@ class FileServer:
                 self.end_headers()
                 if name in owner.cut_once:
                     owner.cut_once.discard(name)
-                    self.wfile.write(body[start:start + (len(body) - start) // 2])
+                    self.wfile.write(body[start : start + (len(body) - start) // 2])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
@@ -94,7 +96,7 @@ class FileServer:
                     step = max(1, int(rate / 20))
                     try:
                         for at in range(start, len(body), step):
-                            self.wfile.write(body[at:at + step])
+                            self.wfile.write(body[at : at + step])
                             self.wfile.flush()
                             time.sleep(step / rate)
                     except (BrokenPipeError, ConnectionResetError):  # the client went away
@@ -104,7 +106,9 @@ class FileServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -121,13 +125,17 @@ class FileServer:
 
 # --- generated data with the real layouts --------------------------------------------------
 
+
 def tweets(n_per_class: int, seed: int = 0) -> list[tuple[int, str]]:
     """(label 0/1, tweet-like text) with mentions, URLs, entities, repeats and non-ASCII."""
     rng = random.Random(seed)
     rows = []
     for i in range(n_per_class):
         for label, words in ((1, POSITIVE), (0, NEGATIVE)):
-            parts = [rng.choice(FILLER) for _ in range(rng.randint(2, 6))] + [rng.choice(words), rng.choice(words)]
+            parts = [rng.choice(FILLER) for _ in range(rng.randint(2, 6))] + [
+                rng.choice(words),
+                rng.choice(words),
+            ]
             rng.shuffle(parts)
             if i % 5 == 0:
                 parts.insert(0, f"@user{i}")
@@ -154,16 +162,25 @@ def sentiment140_subset_zip(n_per_class: int = 40) -> bytes:
 def sentiment140_zip(n_per_class: int = 40) -> bytes:
     """trainingandtestdata.zip: the training CSV (latin-1, no header, 6 columns, 0/4) and the
     manual test CSV next to it (with neutral 2 labels, which the source ignores)."""
+
     def row(polarity: int, i: int, text: str) -> str:
         return f'"{polarity}","{1467810369 + i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","user{i}","{text}"'
 
-    train = [row(4 if label else 0, i, text) for i, (label, text) in enumerate(tweets(n_per_class, seed=2))]
+    train = [
+        row(4 if label else 0, i, text)
+        for i, (label, text) in enumerate(tweets(n_per_class, seed=2))
+    ]
     train.append(row(4, 10_000, tweets(1, seed=2)[0][1]))  # an exact duplicate
     test = [row(2, 1, "neutral one"), row(4, 2, "good one"), row(0, 3, "bad one")]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("testdata.manual.2009.06.14.csv", ("\r\n".join(test) + "\r\n").encode("latin-1"))
-        zf.writestr("training.1600000.processed.noemoticon.csv", ("\r\n".join(train) + "\r\n").encode("latin-1"))
+        zf.writestr(
+            "testdata.manual.2009.06.14.csv", ("\r\n".join(test) + "\r\n").encode("latin-1")
+        )
+        zf.writestr(
+            "training.1600000.processed.noemoticon.csv",
+            ("\r\n".join(train) + "\r\n").encode("latin-1"),
+        )
     return buf.getvalue()
 
 
@@ -182,7 +199,11 @@ def imdb_tar_gz(n_per_class: int = 30) -> bytes:
         add(tf, "aclImdb/README", b"Large Movie Review Dataset v1.0\n")
         add(tf, "aclImdb/imdb.vocab", b"the\nand\n")
         for part in ("train", "test"):
-            add(tf, f"aclImdb/{part}/urls_pos.txt", b"http://www.imdb.com/title/tt0453418/usercomments\n")
+            add(
+                tf,
+                f"aclImdb/{part}/urls_pos.txt",
+                b"http://www.imdb.com/title/tt0453418/usercomments\n",
+            )
             for label, words in (("pos", POSITIVE), ("neg", NEGATIVE)):
                 for i in range(n_per_class):
                     body = " ".join(rng.choice(FILLER + words) for _ in range(40))

@@ -18,8 +18,9 @@ def free_port() -> int:
 
 def start_process(cmd: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
     with open(log, "wb") as out:  # own session: stop_process ends it and its workers by our pid
-        return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop_process(proc: subprocess.Popen, grace: float) -> None:

@@ -11,23 +11,20 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ParamsError, load_params, parse_overrides
+from birnn.config import ParamsError, load_params, parse_overrides
+from birnn.layout import Layout
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
-
-STAGES = ("download", "clean", "tokenize", "split", "baseline", "compare", "track")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from . import stages  # after logging is set up; pulls in pandas/sklearn
-
     try:
         params = load_params(args.params, parse_overrides(args.set))
-        layout = stages.Layout(Path(args.root))
+        layout = Layout(Path(args.root))
         with _turn(layout, args.command):
-            return _run(args, params, layout, stages)
+            return _run(args, params, layout)
     except ParamsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -42,7 +39,7 @@ def _turn(layout, command: str):
     stage never interleaves its writes with a flow's; `predict` and `variants` only read."""
     import contextlib
 
-    from .files import exclusive_lock
+    from birnn.files import exclusive_lock
 
     if command in ("predict", "variants"):
         return contextlib.nullcontext()
@@ -50,24 +47,30 @@ def _turn(layout, command: str):
     def waiting(holder: str) -> None:
         logging.getLogger("birnn").warning(
             "%s: another pipeline run in this folder holds %s (%s); waiting for it to finish",
-            command, layout.run_lock, holder)
+            command,
+            layout.run_lock,
+            holder,
+        )
 
     return exclusive_lock(layout.run_lock, on_wait=waiting)
 
 
-def _run(args: argparse.Namespace, params, layout, stages) -> int:
-    if args.command in ("train", "evaluate"):
-        runner = stages.run_train if args.command == "train" else stages.run_evaluate
-        runner(params, layout, args.variant)
-    elif args.command in ("track", "log-runs"):
-        result = stages.run_track(params, layout, Path(args.params))
+def _run(args: argparse.Namespace, params, layout: Layout) -> int:
+    from birnn import pipeline  # after logging is set up; the stages pull in pandas/sklearn
+
+    if args.command in ("track", "log-runs"):
+        result = pipeline.stage("track").run(params, layout, Path(args.params))
         return 0 if args.command == "track" or result["status"] != "failed" else 1
-    elif args.command == "predict":
+    if args.command == "predict":
         return _predict(args, params, layout)
-    elif args.command == "variants":
+    if args.command == "variants":
         print("\n".join(params.variant_names()))
+        return 0
+    stage = pipeline.stage(args.command)
+    if stage.per_variant:
+        stage.run(params, layout, args.variant)
     else:
-        getattr(stages, f"run_{args.command}")(params, layout)
+        stage.run(params, layout)
     return 0
 
 
@@ -77,8 +80,10 @@ def _explain(err: BaseException) -> str:
 
     if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f" writing {err.filename}" if err.filename else ""
-        return (f"disk full{where} ({err.strerror}); free space and run again: outputs are "
-                "written atomically, so the previous ones are untouched")
+        return (
+            f"disk full{where} ({err.strerror}); free space and run again: outputs are "
+            "written atomically, so the previous ones are untouched"
+        )
     if isinstance(err, PermissionError):
         return f"{err}; check the permissions of that path"
     return str(err)
@@ -97,21 +102,29 @@ def _predict(args: argparse.Namespace, params, layout) -> int:
         print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
         return 2
     for label, probability, text in _label(args.model, texts, params, layout):
-        print(json.dumps({"label": int(label), "probability": round(float(probability), 4), "text": text}))
+        print(
+            json.dumps(
+                {"label": int(label), "probability": round(float(probability), 4), "text": text}
+            )
+        )
     return 0
 
 
 def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[int, float, str]]:
-    from .predict import Predictor
-
     import re
 
-    pyfunc_model = None
-    is_uri = bool(model and re.match(r"^[a-z][a-z0-9+.-]+:/", model))  # models:/NAME@ALIAS, runs:/...
-    if is_uri or model is None and params.tracking.enabled:
-        from . import tracking
+    from birnn.serving.predict import Predictor
 
-        pyfunc_model = tracking.load_model(model, params) if model else tracking.champion_model(params)
+    pyfunc_model = None
+    is_uri = bool(
+        model and re.match(r"^[a-z][a-z0-9+.-]+:/", model)
+    )  # models:/NAME@ALIAS, runs:/...
+    if is_uri or model is None and params.tracking.enabled:
+        from birnn import tracking
+
+        pyfunc_model = (
+            tracking.load_model(model, params) if model else tracking.champion_model(params)
+        )
     if pyfunc_model is not None:
         out = pyfunc_model.predict(texts)
         return list(zip(out["label"], out["probability"], texts))
@@ -120,9 +133,9 @@ def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[in
 
 
 def _best_model_dir(layout) -> Path:
-    from .files import read_json
+    from birnn.files import read_json
 
-    comparison = layout.reports_dir / "comparison.json"
+    comparison = layout.comparison_path
     if not comparison.is_file():
         raise FileNotFoundError(f"{comparison} not found: run the pipeline first or pass --model")
     return layout.model_dir(read_json(comparison)["best_variant"])
@@ -130,23 +143,34 @@ def _best_model_dir(layout) -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="birnn", description=__doc__)
-    parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    parser.add_argument(
+        "--params", default="params.yaml", help="params file (default: params.yaml)"
+    )
     parser.add_argument("--root", default=".", help="project root the standard paths are under")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one param for this run, e.g. --set train.epochs=2")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one param for this run, e.g. --set train.epochs=2",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
+    from birnn.pipeline import STAGES
+
     for stage in STAGES:
-        sub.add_parser(stage, help=f"run the {stage} stage")
-    for stage in ("train", "evaluate"):
-        p = sub.add_parser(stage, help=f"{stage} one variant")
-        p.add_argument("variant", help="<cell>-<merge_mode>, e.g. lstm-concat")
+        p = sub.add_parser(stage.name, help=stage.help)
+        if stage.per_variant:
+            p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
     sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
     sub.add_parser("variants", help="list the variants params.yaml selects")
     p = sub.add_parser("predict", help="label raw texts with a trained variant")
     p.add_argument("texts", nargs="*")
-    p.add_argument("--model", help="model folder (models/<variant>) or MLflow URI (models:/NAME@ALIAS); "
-                                   "default: the registry's champion, else the best variant of "
-                                   "reports/comparison.json")
+    p.add_argument(
+        "--model",
+        help="model folder (models/<variant>) or MLflow URI (models:/NAME@ALIAS); "
+        "default: the registry's champion, else the best variant of "
+        "reports/comparison.json",
+    )
     p.add_argument("--file", help="a text file, one text per line")
     return parser
 

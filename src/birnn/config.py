@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 CELLS = ("lstm", "gru", "simple_rnn")
 UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
@@ -46,8 +53,9 @@ _SHA256 = r"^[0-9a-fA-F]{64}$"
 
 class RemoteParams(_Strict):
     url: str = Field(min_length=1, description="http(s) address of the archive")
-    sha256: str | None = Field(None, pattern=_SHA256,
-                               description="expected digest of the download; null = not checked")
+    sha256: str | None = Field(
+        None, pattern=_SHA256, description="expected digest of the download; null = not checked"
+    )
 
 
 class RemotesParams(_Strict):
@@ -55,15 +63,21 @@ class RemotesParams(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    sentiment140_subset: RemoteParams = Field(RemoteParams(
-        url="https://nyc3.digitaloceanspaces.com/ml-files-distro/v1/sentiment-analysis-is-bad/"
-            "data/sentiment140-subset.csv.zip"), alias="sentiment140-subset")
+    sentiment140_subset: RemoteParams = Field(
+        RemoteParams(
+            url="https://nyc3.digitaloceanspaces.com/ml-files-distro/v1/sentiment-analysis-is-bad/"
+            "data/sentiment140-subset.csv.zip"
+        ),
+        alias="sentiment140-subset",
+    )
     sentiment140: RemoteParams = RemoteParams(
         url="http://cs.stanford.edu/people/alecmgo/trainingandtestdata.zip",
-        sha256="004a3772c8a7ff9bbfeb875880f47f0679d93fc63e5cf9cff72d54a8a6162e57")
+        sha256="004a3772c8a7ff9bbfeb875880f47f0679d93fc63e5cf9cff72d54a8a6162e57",
+    )
     imdb: RemoteParams = RemoteParams(
         url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
-        sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe")
+        sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+    )
 
     def of(self, source: str) -> RemoteParams:
         return getattr(self, source.replace("-", "_"))
@@ -75,18 +89,28 @@ class DataParams(_Strict):
     builtin_label_noise: float = Field(0.05, ge=0, lt=0.5, description="share of flipped labels")
     # cumsum (cumsum.py): per-timestep labels of random sequences, threshold = length / 4
     cumsum_rows: int = Field(6_000, gt=0, description="sequences generated (cumsum only)")
-    cumsum_length: int = Field(10, ge=2, le=1000, description="timesteps per sequence (cumsum only)")
+    cumsum_length: int = Field(
+        10, ge=2, le=1000, description="timesteps per sequence (cumsum only)"
+    )
     remotes: RemotesParams = RemotesParams()
     path: str | None = Field(
-        None, description="csv source: local path or http(s) URL of a CSV/TSV/parquet file (.gz/.zip ok)")
-    sha256: str | None = Field(None, pattern=_SHA256, description="csv source: optional digest of data.path")
+        None,
+        description="csv source: local path or http(s) URL of a CSV/TSV/parquet file (.gz/.zip ok)",
+    )
+    sha256: str | None = Field(
+        None, pattern=_SHA256, description="csv source: optional digest of data.path"
+    )
     text_column: str = "text"
     label_column: str = "label"
     label_map: dict[str, Literal[0, 1]] | None = Field(
         None, description="raw label -> 0/1, e.g. {'negative': 0, 'positive': 1}"
     )
-    max_rows: int | None = Field(None, gt=0, description="keep a stratified, seeded sample of this many rows")
-    proxy: str | None = Field(None, description="http(s) proxy for downloads; default: *_proxy variables")
+    max_rows: int | None = Field(
+        None, gt=0, description="keep a stratified, seeded sample of this many rows"
+    )
+    proxy: str | None = Field(
+        None, description="http(s) proxy for downloads; default: *_proxy variables"
+    )
 
     @field_validator("label_map", mode="before")
     @classmethod
@@ -97,7 +121,9 @@ class DataParams(_Strict):
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
         if self.source == "csv" and not self.path:
-            raise ValueError("data.source is 'csv' but data.path is empty: set data.path to the file")
+            raise ValueError(
+                "data.source is 'csv' but data.path is empty: set data.path to the file"
+            )
         if self.proxy and not self.proxy.startswith(("http://", "https://")):
             raise ValueError(f"data.proxy must be an http(s):// address, got {self.proxy!r}")
         return self
@@ -107,7 +133,9 @@ class CleanParams(_Strict):
     lowercase: bool = True
     strip_html: bool = True
     min_tokens: int = Field(1, ge=1, description="drop texts with fewer tokens after cleaning")
-    max_chars: int | None = Field(20_000, gt=0, description="drop texts longer than this after cleaning")
+    max_chars: int | None = Field(
+        20_000, gt=0, description="drop texts longer than this after cleaning"
+    )
     drop_duplicates: bool = True
     placeholders: bool = Field(True, description="@mentions -> xxuser, URLs -> xxurl")
     squeeze_repeats: bool = Field(True, description="letters repeated 3+ times -> 2: sooooo -> soo")
@@ -115,13 +143,16 @@ class CleanParams(_Strict):
 
 class SplitParams(_Strict):
     strategy: Literal["stratified", "given"] = Field(
-        "stratified", description="given = keep the source's own train/test split (imdb); val from train")
+        "stratified",
+        description="given = keep the source's own train/test split (imdb); val from train",
+    )
     test_size: float = Field(0.15, gt=0, lt=1)
     val_size: float = Field(0.15, gt=0, lt=1)
     vocab_size: int = Field(20_000, gt=2, description="max vocabulary incl. padding and OOV ids")
     min_count: int = Field(2, ge=1, description="keep words seen at least this often in train")
     max_len: int | Literal["auto"] = Field(
-        "auto", description="tokens per sequence; auto = max_len_quantile of training lengths")
+        "auto", description="tokens per sequence; auto = max_len_quantile of training lengths"
+    )
     max_len_quantile: float = Field(0.95, gt=0, le=1)
     max_len_cap: int = Field(256, gt=0, description="upper bound for max_len: auto")
     truncating: Literal["pre", "post"] = Field(
@@ -131,7 +162,9 @@ class SplitParams(_Strict):
     @model_validator(mode="after")
     def _ratios_leave_training_rows(self) -> "SplitParams":
         if isinstance(self.max_len, int) and self.max_len <= 0:
-            raise ValueError(f"split.max_len must be a positive integer or 'auto', got {self.max_len}")
+            raise ValueError(
+                f"split.max_len must be a positive integer or 'auto', got {self.max_len}"
+            )
         if self.test_size + self.val_size >= 1:
             raise ValueError(
                 f"split.test_size + split.val_size = {self.test_size + self.val_size:g} leaves no "
@@ -150,18 +183,24 @@ class ModelParams(_Strict):
     mask_zero: bool = True
     layers: int = Field(1, ge=1, le=4, description="stacked recurrent layers")
     pooling: Literal["last", "max", "mean"] = Field(
-        "last", description="last state, or max/mean over time of the sequence output")
+        "last", description="last state, or max/mean over time of the sequence output"
+    )
     dense_units: int = Field(0, ge=0, description="hidden dense layer before the output; 0 = none")
     embeddings: Literal["none", "glove"] = Field(
-        "none", description="glove: initialise from a GloVe-format text file (embeddings_path)")
+        "none", description="glove: initialise from a GloVe-format text file (embeddings_path)"
+    )
     embeddings_path: str | None = Field(None, description="e.g. glove.twitter.27B.200d.txt")
-    embeddings_trainable: bool = Field(True, description="fine-tune pretrained vectors (False: frozen)")
+    embeddings_trainable: bool = Field(
+        True, description="fine-tune pretrained vectors (False: frozen)"
+    )
 
     @model_validator(mode="after")
     def _glove_needs_path(self) -> "ModelParams":
         if self.embeddings == "glove" and not self.embeddings_path:
-            raise ValueError("model.embeddings is 'glove' but model.embeddings_path is empty: "
-                             "point it at a GloVe text file (word v1 v2 ... per line)")
+            raise ValueError(
+                "model.embeddings is 'glove' but model.embeddings_path is empty: "
+                "point it at a GloVe text file (word v1 v2 ... per line)"
+            )
         return self
 
 
@@ -171,24 +210,32 @@ class TrainParams(_Strict):
     patience: int = Field(3, ge=0, description="early stopping on val_loss, best weights restored")
     min_delta: float = Field(1e-4, ge=0, description="smallest val_loss drop that counts")
     learning_rate: float = Field(5e-3, gt=0)
-    lr_patience: int = Field(2, ge=0, description="epochs without improvement before lr *= lr_factor")
+    lr_patience: int = Field(
+        2, ge=0, description="epochs without improvement before lr *= lr_factor"
+    )
     lr_factor: float = Field(0.5, gt=0, lt=1)
     min_learning_rate: float = Field(1e-5, gt=0)
     clipnorm: float = Field(1.0, gt=0, description="gradient clipping by norm")
     class_weight: Literal["auto", "balanced", "none"] = Field(
-        "auto", description="auto: balanced weights when the minority class is under 40%")
+        "auto", description="auto: balanced weights when the minority class is under 40%"
+    )
     mixed_precision: bool = Field(
-        False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)")
+        False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)"
+    )
 
 
 class VariantParams(_Strict):
     cells: list[Cell] = Field(default_factory=lambda: list(CELLS), min_length=1)
     merge_modes: list[MergeMode] = Field(default_factory=lambda: list(MERGE_MODES), min_length=1)
     unidirectional: list[Cell] = Field(
-        default_factory=lambda: ["lstm"], description="cells also trained one-way, as references")
+        default_factory=lambda: ["lstm"], description="cells also trained one-way, as references"
+    )
     seeds: list[int] | None = Field(
-        None, min_length=1, max_length=20,
-        description="train every variant once per seed and compare mean +- std; null = [seed]")
+        None,
+        min_length=1,
+        max_length=20,
+        description="train every variant once per seed and compare mean +- std; null = [seed]",
+    )
 
     @field_validator("cells", "merge_modes", "unidirectional", "seeds")
     @classmethod
@@ -217,15 +264,29 @@ class OrchestrationParams(_Strict):
     timezone: str = Field("UTC", description="IANA zone the cron is read in")
     deployment: str = Field("nightly", min_length=1, description="name of the served deployment")
     task_runner: Literal["threads", "dask"] = Field(
-        "threads", description="variant fan-out: threads in the flow process, or a Dask cluster")
-    max_workers: int = Field(2, ge=1, description="threads, or workers of a temporary local Dask cluster")
+        "threads", description="variant fan-out: threads in the flow process, or a Dask cluster"
+    )
+    max_workers: int = Field(
+        2, ge=1, description="threads, or workers of a temporary local Dask cluster"
+    )
     dask_address: str | None = Field(
-        None, description="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (implies dask)")
-    download_retries: int = Field(3, ge=0, description="download task retries, with exponential backoff")
-    train_retries: int = Field(0, ge=0, description="train task retries (a NaN loss recurs: default none)")
-    results_dir: str = Field(".prefect-results", min_length=1,
-                             description="task results and cache keys, relative to the project root")
-    dvc_commit: bool = Field(True, description="record the outputs with dvc commit (+ dvc push to a remote)")
+        None,
+        description="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (implies dask)",
+    )
+    download_retries: int = Field(
+        3, ge=0, description="download task retries, with exponential backoff"
+    )
+    train_retries: int = Field(
+        0, ge=0, description="train task retries (a NaN loss recurs: default none)"
+    )
+    results_dir: str = Field(
+        ".prefect-results",
+        min_length=1,
+        description="task results and cache keys, relative to the project root",
+    )
+    dvc_commit: bool = Field(
+        True, description="record the outputs with dvc commit (+ dvc push to a remote)"
+    )
 
 
 class Params(_Strict):
@@ -241,8 +302,12 @@ class Params(_Strict):
 
     def variant_names(self) -> list[str]:
         """Bidirectional variants (cell x merge mode), then the unidirectional references."""
-        bidirectional = [variant_name(c, m) for c in self.variants.cells for m in self.variants.merge_modes]
-        return bidirectional + [variant_name(c, UNIDIRECTIONAL) for c in self.variants.unidirectional]
+        bidirectional = [
+            variant_name(c, m) for c in self.variants.cells for m in self.variants.merge_modes
+        ]
+        return bidirectional + [
+            variant_name(c, UNIDIRECTIONAL) for c in self.variants.unidirectional
+        ]
 
     def training_seeds(self) -> list[int]:
         """The seeds each variant is trained with: variants.seeds, else the one global seed."""
@@ -251,7 +316,7 @@ class Params(_Strict):
     def flat(self) -> dict[str, Any]:
         """Params as flat dotted keys, the form MLflow and reports use; credentials in URLs
         (data.path, data.proxy, data.remotes) are masked."""
-        from .download import redact
+        from birnn.redact import redact
 
         flat = _flatten(self.model_dump(mode="json"))
         return {k: redact(v) if isinstance(v, str) and "://" in v else v for k, v in flat.items()}
@@ -307,7 +372,9 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_params(path: str | Path = "params.yaml", overrides: dict[str, Any] | None = None) -> Params:
+def load_params(
+    path: str | Path = "params.yaml", overrides: dict[str, Any] | None = None
+) -> Params:
     """Read, merge dotted overrides ({'train.epochs': 2}) and validate params.yaml."""
     path = Path(path)
     try:

@@ -48,7 +48,7 @@ def _temp_prefix(target: Path) -> str:
 def _remove_orphans(target: Path) -> None:
     """Delete temp files/folders of ``target`` left by writers that no longer run."""
     for orphan in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = orphan.name[len(target.name) + 2:].split(".", 1)[0]
+        pid = orphan.name[len(target.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             if orphan.is_dir():
                 shutil.rmtree(orphan, ignore_errors=True)
@@ -94,7 +94,9 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: str | Path, on_wait: Callable[[str], None] | None = None) -> Iterator[float]:
+def exclusive_lock(
+    path: str | Path, on_wait: Callable[[str], None] | None = None
+) -> Iterator[float]:
     """Hold an OS lock on ``path`` for the block, waiting while another process holds it;
     yield the seconds waited.
 
@@ -117,7 +119,9 @@ def exclusive_lock(path: str | Path, on_wait: Callable[[str], None] | None = Non
             waited = time.monotonic() - started
         fh.seek(0)
         fh.truncate()  # who holds it now, for the next waiter's message
-        fh.write(f"pid {os.getpid()} ({' '.join(sys.argv)[:200]}), since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        fh.write(
+            f"pid {os.getpid()} ({' '.join(sys.argv)[:200]}), since {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+        )
         fh.flush()
         yield waited  # closing the file at the end releases the lock
 
@@ -138,19 +142,20 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def sha256_file(path: str | Path) -> str:
+    """The one content hash of the project (downloads, fingerprints, cache keys)."""
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def sha256_tree(root: str | Path) -> str:
-    """One digest over a file or every file under a folder (names and contents)."""
+    """One digest over a file or every file under a folder (names and contents); 'missing'
+    when there is neither."""
     root = Path(root)
     if root.is_file():
         return sha256_file(root)
+    if not root.is_dir():
+        return "missing"
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode())

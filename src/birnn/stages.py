@@ -1,5 +1,5 @@
-"""Wiring: each stage with the project's standard paths. The CLI (and so dvc.yaml) and the
-Prefect flow both call these, so both write exactly the same files.
+"""Wiring: each stage with the project's standard paths (Layout) and its task. The CLI (and so
+dvc.yaml) and the Prefect flow both call these, so both write exactly the same files.
 
 Stage modules are imported inside each runner: every `birnn <stage>` is its own process
 under DVC, and a train process should not pay for importing scikit-learn or MLflow.
@@ -8,49 +8,15 @@ under DVC, and a train process should not pay for importing scikit-learn or MLfl
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .config import Params
+from birnn.config import Params
+from birnn.layout import BASELINE_NAME, Layout
+from birnn.tasks import task_of
 
 log = logging.getLogger("birnn")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where every stage reads and writes, relative to the project root."""
-
-    root: Path = Path(".")
-
-    @property
-    def raw_dir(self) -> Path: return self.root / "data" / "raw"
-    @property
-    def clean_path(self) -> Path: return self.root / "data" / "interim" / "clean.parquet"
-    @property
-    def tokens_path(self) -> Path: return self.root / "data" / "interim" / "tokens.parquet"
-    @property
-    def processed_dir(self) -> Path: return self.root / "data" / "processed"
-    @property
-    def models_dir(self) -> Path: return self.root / "models"
-    @property
-    def reports_dir(self) -> Path: return self.root / "reports"
-    @property
-    def metrics_dir(self) -> Path: return self.reports_dir / "metrics"
-    @property
-    def curves_dir(self) -> Path: return self.reports_dir / "curves"
-
-    @property
-    def predictions_dir(self) -> Path: return self.reports_dir / "predictions"
-    @property
-    def checkpoints_dir(self) -> Path: return self.root / ".checkpoints"
-    @property
-    def run_lock(self) -> Path: return self.checkpoints_dir / "run.lock"
-
-    def model_dir(self, variant: str) -> Path: return self.models_dir / variant
-    def predictions_path(self, name: str) -> Path: return self.predictions_dir / f"{name}.npy"
-    def metrics_path(self, name: str) -> Path: return self.metrics_dir / f"{name}.json"
-    def curve_path(self, variant: str) -> Path: return self.curves_dir / f"{variant}.csv"
 
 
 def _done(stage: str, summary: Any) -> dict[str, Any]:
@@ -63,75 +29,76 @@ def _short(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-BASELINE_NAME = "tfidf-logreg"
+def _some(result: dict, keys: tuple[str, ...]) -> dict:
+    return {k: result[k] for k in keys if k in result}
 
 
 def run_download(params: Params, layout: Layout) -> dict:
-    from . import sources
+    from birnn.data import sources
 
     return _done("download", sources.download(params.data, layout.raw_dir, params.seed))
 
 
 def run_clean(params: Params, layout: Layout) -> dict:
-    from . import clean, sources
-
-    if params.data.source == "cumsum":  # numbers with per-timestep labels: cumsum.py checks them
-        from . import cumsum
-
-        return _done("clean", cumsum.clean(sources.raw_path(layout.raw_dir, params.data),
-                                           layout.clean_path, layout.reports_dir / "clean_report.json"))
-    raw = sources.read_raw(layout.raw_dir, params.data)
-    report = clean.clean(raw, params.clean, sources.label_map(params.data), layout.clean_path,
-                         layout.reports_dir / "clean_report.json", params.data.max_rows, params.seed)
-    return _done("clean", report)
+    # before clean the data is raw bytes: its params say which task reads them
+    task = task_of(params.data)
+    return _done(
+        "clean", task.clean(layout.raw_dir, params, layout.clean_path, layout.clean_report_path)
+    )
 
 
 def run_tokenize(params: Params, layout: Layout) -> dict:
-    from . import cumsum, tokenize
-
-    if cumsum.holds_sequences(layout.clean_path):  # told by the data: tokenize has no params
-        return _done("tokenize", cumsum.tokenize(layout.clean_path, layout.tokens_path))
-    return _done("tokenize", tokenize.tokenize(layout.clean_path, layout.tokens_path))
+    task = task_of(layout.clean_path)
+    return _done("tokenize", task.tokenize(layout.clean_path, layout.tokens_path))
 
 
 def run_split(params: Params, layout: Layout) -> dict:
-    from . import cumsum, split
-
-    if cumsum.holds_sequences(layout.tokens_path):
-        return _done("split", cumsum.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
-    return _done("split", split.split(layout.tokens_path, params.split, params.seed, layout.processed_dir))
+    task = task_of(layout.tokens_path)
+    return _done(
+        "split", task.split(layout.tokens_path, params.split, params.seed, layout.processed_dir)
+    )
 
 
 def run_train(params: Params, layout: Layout, variant: str) -> dict:
-    from . import train
+    from birnn.modeling import train
 
-    summary = train.train_variant(layout.processed_dir, variant, params.model, params.train,
-                                  params.clean, params.training_seeds(), layout.model_dir(variant),
-                                  layout.curve_path(variant), layout.checkpoints_dir / variant)
+    summary = train.train_variant(
+        layout.processed_dir,
+        variant,
+        params.model,
+        params.train,
+        params.clean,
+        params.training_seeds(),
+        layout.model_dir(variant),
+        layout.curve_path(variant),
+        layout.checkpoint_dir(variant),
+    )
     return _done(f"train {variant}", summary)
 
 
 def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
-    from . import evaluate
+    from birnn.modeling import evaluate
 
-    result = evaluate.evaluate_variant(layout.model_dir(variant), layout.processed_dir,
-                                       layout.metrics_path(variant), layout.predictions_path(variant))
+    result = evaluate.evaluate_variant(
+        layout.model_dir(variant),
+        layout.processed_dir,
+        layout.metrics_path(variant),
+        layout.predictions_path(variant),
+    )
     keys = ("status", "error", "accuracy", "f1", "roc_auc", "probe_accuracy", "sequence_accuracy")
-    return _done(f"evaluate {variant}", {k: result[k] for k in keys if k in result})
+    return _done(f"evaluate {variant}", _some(result, keys))
 
 
 def run_baseline(params: Params, layout: Layout) -> dict:
-    from . import baseline, cumsum
-
-    if cumsum.holds_sequences(layout.tokens_path):  # no text for TF-IDF: a memoryless reference
-        result = cumsum.train_baseline(layout.processed_dir, params.seed, BASELINE_NAME,
-                                       layout.metrics_path(BASELINE_NAME),
-                                       layout.predictions_path(BASELINE_NAME))
-        return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc", "sequence_accuracy")})
-    result = baseline.train_baseline(layout.tokens_path, layout.processed_dir, params.seed,
-                                     layout.metrics_path(BASELINE_NAME),
-                                     layout.predictions_path(BASELINE_NAME))
-    return _done("baseline", {k: result[k] for k in ("accuracy", "f1", "roc_auc")})
+    task = task_of(layout.tokens_path)
+    result = task.baseline(
+        layout.tokens_path,
+        layout.processed_dir,
+        params.seed,
+        layout.metrics_path(BASELINE_NAME),
+        layout.predictions_path(BASELINE_NAME),
+    )
+    return _done("baseline", _some(result, ("accuracy", "f1", "roc_auc", "sequence_accuracy")))
 
 
 def compared_names(params: Params) -> list[str]:
@@ -139,20 +106,32 @@ def compared_names(params: Params) -> list[str]:
 
 
 def run_compare(params: Params, layout: Layout) -> dict:
-    from . import compare
+    from birnn.reporting import compare
 
-    summary = compare.compare(layout.metrics_dir, compared_names(params), layout.reports_dir,
-                              predictions_dir=layout.predictions_dir,
-                              y_test_path=layout.processed_dir / "test.npz",
-                              curves_dir=layout.curves_dir)
+    summary = compare.compare(
+        layout.metrics_dir,
+        compared_names(params),
+        layout.reports_dir,
+        predictions_dir=layout.predictions_dir,
+        y_test_path=layout.test_split_path,
+        curves_dir=layout.curves_dir,
+        unit=task_of(layout.processed_dir).unit,
+    )
     return _done("compare", summary)
 
 
 def run_track(params: Params, layout: Layout, params_file: Path | None = None) -> dict:
-    from . import tracking
+    from birnn import tracking
 
     result = tracking.track(
-        params, compared_names(params), layout.reports_dir / "tracking.json",
-        metrics_dir=layout.metrics_dir, models_dir=layout.models_dir, curves_dir=layout.curves_dir,
-        reports_dir=layout.reports_dir, processed_dir=layout.processed_dir, params_file=params_file)
+        params,
+        compared_names(params),
+        layout.tracking_path,
+        metrics_dir=layout.metrics_dir,
+        models_dir=layout.models_dir,
+        curves_dir=layout.curves_dir,
+        reports_dir=layout.reports_dir,
+        processed_dir=layout.processed_dir,
+        params_file=params_file,
+    )
     return _done("track", {k: v for k, v in result.items() if k != "children"})

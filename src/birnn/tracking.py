@@ -1,4 +1,4 @@
-"""MLflow: the one module that logs to MLflow (birnn.pyfunc is what MLflow loads back).
+"""MLflow: the one module that logs to MLflow (birnn.serving.pyfunc is what MLflow loads back).
 
 Training never depends on MLflow. After the variants are evaluated, ``log_pipeline`` replays
 what the stages saved into one parent run per pipeline run with one nested child run per
@@ -25,25 +25,38 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import Params
-from .cumsum import is_sequence_model
-from .download import redact_text as _redact
-from .files import read_json, sha256_file, sha256_tree, write_json
-from .split import VOCAB_FILE
-from .train import HISTORY_FILE, MODEL_FILE, VARIANT_FILE, seed_dir
+from birnn.config import Params
+from birnn.files import read_json, sha256_file, sha256_tree, write_json
+from birnn.modeling.model_folder import HISTORY_FILE, MODEL_FILE, PARTS, VARIANT_FILE, seed_dir
+from birnn.redact import redact_text as _redact
+from birnn.reporting.plots import variant_figures
+from birnn.tasks import task_of
+from birnn.tasks.processed import VOCAB_FILE
 
 log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
 CHAMPION_ALIAS = "champion"
 # the logged pyfunc model reads raw text; a cumsum model reads number sequences
-NO_TEXT_MODEL = ("cumsum task: the model takes number sequences, not text, so it is not logged "
-                 "as the text pyfunc model nor registered; models/<variant>/model.keras has it")
+NO_TEXT_MODEL = (
+    "cumsum task: the model takes number sequences, not text, so it is not logged "
+    "as the text pyfunc model nor registered; models/<variant>/model.keras has it"
+)
 # without it MLflow 3's UI opens a new experiment on its GenAI overview, not on the runs table
 EXPERIMENT_KIND_TAG, TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
 # what the logged model needs to import (pinned to what logged it); found, not inferred:
 # MLflow's inference would load every model in a subprocess
-_MODEL_REQUIREMENTS = ("mlflow", "keras", "tensorflow-cpu", "tensorflow", "jax", "numpy", "pandas",
-                       "pyarrow", "pydantic", "pyyaml")
+_MODEL_REQUIREMENTS = (
+    "mlflow",
+    "keras",
+    "tensorflow-cpu",
+    "tensorflow",
+    "jax",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "pyyaml",
+)
 
 
 def tracking_uri(params: Params) -> str:
@@ -59,9 +72,17 @@ def registered_model_name(params: Params) -> str:
     return f"{params.tracking.experiment or params.data.source}-sentiment"
 
 
-def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_dir: Path,
-                 curves_dir: Path, reports_dir: Path, processed_dir: Path,
-                 params_file: Path | None = None) -> dict[str, Any]:
+def log_pipeline(
+    params: Params,
+    names: list[str],
+    *,
+    metrics_dir: Path,
+    models_dir: Path,
+    curves_dir: Path,
+    reports_dir: Path,
+    processed_dir: Path,
+    params_file: Path | None = None,
+) -> dict[str, Any]:
     """Log the finished pipeline run; return {parent_run_id, children, created, champion, ...}."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
@@ -72,28 +93,45 @@ def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_
     artifact_root = params.tracking.artifact_root if _is_local(uri) else None
     experiment_id = _ensure_experiment(mlflow, experiment_name(params), artifact_root)
     fingerprint = _fingerprint(params, [metrics_dir / f"{n}.json" for n in names])
-    existing = mlflow.search_runs([experiment_id], filter_string=f"tags.`{FINGERPRINT_TAG}` = '{fingerprint}'",
-                                  output_format="list", max_results=1)
+    existing = mlflow.search_runs(
+        [experiment_id],
+        filter_string=f"tags.`{FINGERPRINT_TAG}` = '{fingerprint}'",
+        output_format="list",
+        max_results=1,
+    )
     if existing:
         run = existing[0]
-        return {"status": "logged", "created": False, "uri": _redact(uri), "experiment_id": experiment_id,
-                "parent_run_id": run.info.run_id, "fingerprint": fingerprint,
-                "champion": run.data.tags.get("champion")}
+        return {
+            "status": "logged",
+            "created": False,
+            "uri": _redact(uri),
+            "experiment_id": experiment_id,
+            "parent_run_id": run.info.run_id,
+            "fingerprint": fingerprint,
+            "champion": run.data.tags.get("champion"),
+        }
     started = time.perf_counter()
     tags = {
         "git_commit": _git_commit(),
         "data_sha256": sha256_tree(processed_dir) if processed_dir.exists() else "missing",
         "dvc_data_md5": _dvc_hash(processed_dir),
-        "params_sha256": sha256_file(params_file) if params_file and params_file.is_file() else "n/a",
+        "params_sha256": sha256_file(params_file)
+        if params_file and params_file.is_file()
+        else "n/a",
         "source": params.data.source,
     }
-    comparison = read_json(reports_dir / "comparison.json") if (reports_dir / "comparison.json").is_file() else {}
+    comparison = (
+        read_json(reports_dir / "comparison.json")
+        if (reports_dir / "comparison.json").is_file()
+        else {}
+    )
     best = comparison.get("best_variant")
     children: dict[str, str] = {}
     model_ids: dict[str, str] = {}
     champion = None
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"pipeline-{params.data.source}",
-                          tags=tags) as parent:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"pipeline-{params.data.source}", tags=tags
+    ) as parent:
         mlflow.log_params(params.flat())
         for name in ("comparison.json", "comparison.md", "clean_report.json"):
             if (reports_dir / name).is_file():
@@ -106,53 +144,80 @@ def log_pipeline(params: Params, names: list[str], *, metrics_dir: Path, models_
             mlflow.set_tag("best_variant", best)
         model_seconds = []
         for name in names:
-            children[name], model_id, seconds = _log_variant(mlflow, experiment_id, params, name,
-                                                             metrics_dir, models_dir, curves_dir)
+            children[name], model_id, seconds = _log_variant(
+                mlflow, experiment_id, params, name, metrics_dir, models_dir, curves_dir
+            )
             if model_id:
                 model_ids[name] = model_id
                 model_seconds.append(seconds)
         if best in model_ids:
             champion = _register_champion(mlflow, params, best, model_ids[best], parent.info.run_id)
             mlflow.set_tags({"champion": champion["uri"], "champion_version": champion["version"]})
-        elif best and is_sequence_model(models_dir / best):
+        elif best and not task_of(models_dir / best).serves_text:
             mlflow.set_tag("champion_not_registered", NO_TEXT_MODEL)
         mlflow.log_metric("tracking_seconds", round(time.perf_counter() - started, 2))
         if model_seconds:
-            mlflow.log_metric("model_log_seconds_mean", round(sum(model_seconds) / len(model_seconds), 3))
+            mlflow.log_metric(
+                "model_log_seconds_mean", round(sum(model_seconds) / len(model_seconds), 3)
+            )
         mlflow.set_tag(FINGERPRINT_TAG, fingerprint)  # last: only a complete run is found again
-    return {"status": "logged", "created": True, "uri": _redact(uri), "experiment_id": experiment_id,
-            "parent_run_id": parent.info.run_id, "children": children, "models": model_ids,
-            "champion": champion["uri"] if champion else None, "fingerprint": fingerprint,
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "status": "logged",
+        "created": True,
+        "uri": _redact(uri),
+        "experiment_id": experiment_id,
+        "parent_run_id": parent.info.run_id,
+        "children": children,
+        "models": model_ids,
+        "champion": champion["uri"] if champion else None,
+        "fingerprint": fingerprint,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
-def _log_variant(mlflow, experiment_id: str, params: Params, name: str, metrics_dir: Path,
-                 models_dir: Path, curves_dir: Path) -> tuple[str, str | None, float]:
+def _log_variant(
+    mlflow,
+    experiment_id: str,
+    params: Params,
+    name: str,
+    metrics_dir: Path,
+    models_dir: Path,
+    curves_dir: Path,
+) -> tuple[str, str | None, float]:
     """One child run; returns (run id, logged model id or None, seconds spent logging the model)."""
     metrics = read_json(metrics_dir / f"{name}.json")
     model_dir = models_dir / name
     info = read_json(model_dir / VARIANT_FILE) if (model_dir / VARIANT_FILE).is_file() else {}
-    tags = {"variant": name, "kind": metrics.get("kind", "rnn"), "cell": str(metrics.get("cell")),
-            "merge_mode": str(metrics.get("merge_mode")), "direction": str(metrics.get("direction")),
-            "seed": str(metrics.get("seed", info.get("seed", params.seed))),
-            "status": str(metrics.get("status", "ok"))}
+    tags = {
+        "variant": name,
+        "kind": metrics.get("kind", "rnn"),
+        "cell": str(metrics.get("cell")),
+        "merge_mode": str(metrics.get("merge_mode")),
+        "direction": str(metrics.get("direction")),
+        "seed": str(metrics.get("seed", info.get("seed", params.seed))),
+        "status": str(metrics.get("status", "ok")),
+    }
     if metrics.get("error"):
         tags["error"] = str(metrics["error"])[:4000]
     model_id, seconds = None, 0.0
-    with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True, tags=tags) as child:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=name, nested=True, tags=tags
+    ) as child:
         run_id = child.info.run_id
         mlflow.log_params({**params.flat(), "variant": name, **_resolved_params(model_dir)})
-        history = read_json(model_dir / HISTORY_FILE) if (model_dir / HISTORY_FILE).is_file() else {}
+        history = (
+            read_json(model_dir / HISTORY_FILE) if (model_dir / HISTORY_FILE).is_file() else {}
+        )
         _log_numbers(mlflow, run_id, history, metrics)
         mlflow.log_artifact(str(metrics_dir / f"{name}.json"))
         if (curves_dir / f"{name}.csv").is_file():
             mlflow.log_artifact(str(curves_dir / f"{name}.csv"))
         with tempfile.TemporaryDirectory() as tmp:
-            for png in _figures(name, history, metrics, Path(tmp)):
+            for png in variant_figures(name, history, metrics, Path(tmp)):
                 mlflow.log_artifact(str(png), "plots")
         for seed_metrics in metrics.get("seed_scores") or []:
             _log_seed(mlflow, experiment_id, name, seed_metrics, model_dir)
-        if _is_model_dir(model_dir) and is_sequence_model(model_dir):
+        if _is_model_dir(model_dir) and not task_of(model_dir).serves_text:
             mlflow.set_tag("model_not_logged", NO_TEXT_MODEL)
         elif _is_model_dir(model_dir):
             started = time.perf_counter()
@@ -167,12 +232,18 @@ def _log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
     from mlflow.entities import Metric
 
     now = int(time.time() * 1000)
-    batch = [Metric(key, float(values[epoch]), now, epoch + 1)
-             for key, values in history.items() for epoch in range(len(values))]
-    batch += [Metric(f"test_{k}", float(v), now, 0) for k, v in metrics.items()
-              if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    batch = [
+        Metric(key, float(values[epoch]), now, epoch + 1)
+        for key, values in history.items()
+        for epoch in range(len(values))
+    ]
+    batch += [
+        Metric(f"test_{k}", float(v), now, 0)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     for start in range(0, len(batch), 1000):  # MLflow's per-call limit
-        mlflow.MlflowClient().log_batch(run_id, metrics=batch[start:start + 1000])
+        mlflow.MlflowClient().log_batch(run_id, metrics=batch[start : start + 1000])
 
 
 def _log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_dir: Path) -> None:
@@ -180,11 +251,16 @@ def _log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_d
     seed = seed_metrics["seed"]
     history_file = seed_dir(model_dir, seed) / HISTORY_FILE
     tags = {"variant": name, "kind": "seed", "seed": str(seed)}
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True,
-                          tags=tags) as run:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True, tags=tags
+    ) as run:
         mlflow.log_param("seed", seed)
-        _log_numbers(mlflow, run.info.run_id, read_json(history_file) if history_file.is_file() else {},
-                     {k: v for k, v in seed_metrics.items() if k != "seed" and v is not None})
+        _log_numbers(
+            mlflow,
+            run.info.run_id,
+            read_json(history_file) if history_file.is_file() else {},
+            {k: v for k, v in seed_metrics.items() if k != "seed" and v is not None},
+        )
 
 
 def _log_model(mlflow, model_dir: Path) -> str:
@@ -193,32 +269,53 @@ def _log_model(mlflow, model_dir: Path) -> str:
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    from . import pyfunc
+    import birnn
+    from birnn.serving import pyfunc
 
-    package = Path(pyfunc.__file__).parent
+    package = Path(birnn.__file__).parent  # shipped whole: the pyfunc model reads text with it
     # one unnamed string column: accepts a DataFrame column `text` and a plain list of texts
-    signature = ModelSignature(inputs=Schema([ColSpec("string")]),
-                               outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]))
-    example = pd.DataFrame({pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]})
+    signature = ModelSignature(
+        inputs=Schema([ColSpec("string")]),
+        outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]),
+    )
+    example = pd.DataFrame(
+        {pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]}
+    )
     with tempfile.TemporaryDirectory() as staged:  # the selected model only, not every seed's
-        for part in MODEL_PARTS:
+        for part in PARTS:
             if (model_dir / part).is_file():
                 shutil.copyfile(model_dir / part, Path(staged) / part)
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=str(package / "mlflow_model.py"),  # models from code, no pickle
-            artifacts={pyfunc.ARTIFACT_KEY: staged}, code_paths=[str(package)],
-            signature=signature, input_example=example, pip_requirements=_requirements())
+            name="model",
+            python_model=str(
+                package / "serving" / "mlflow_model.py"
+            ),  # models from code, no pickle
+            artifacts={pyfunc.ARTIFACT_KEY: staged},
+            code_paths=[str(package)],
+            signature=signature,
+            input_example=example,
+            pip_requirements=_requirements(),
+        )
     return info.model_id
 
 
-def _register_champion(mlflow, params: Params, variant: str, model_id: str, parent_run_id: str) -> dict:
+def _register_champion(
+    mlflow, params: Params, variant: str, model_id: str, parent_run_id: str
+) -> dict:
     name = registered_model_name(params)
-    version = mlflow.register_model(f"models:/{model_id}", name,
-                                    tags={"variant": variant, "parent_run_id": parent_run_id})
+    version = mlflow.register_model(
+        f"models:/{model_id}", name, tags={"variant": variant, "parent_run_id": parent_run_id}
+    )
     client = mlflow.MlflowClient()
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
-    log.info("registered %s as %s version %s, alias @%s", variant, name, version.version, CHAMPION_ALIAS)
-    return {"uri": f"models:/{name}@{CHAMPION_ALIAS}", "version": str(version.version), "variant": variant}
+    log.info(
+        "registered %s as %s version %s, alias @%s", variant, name, version.version, CHAMPION_ALIAS
+    )
+    return {
+        "uri": f"models:/{name}@{CHAMPION_ALIAS}",
+        "version": str(version.version),
+        "variant": variant,
+    }
 
 
 def champion_model(params: Params):
@@ -243,16 +340,26 @@ def champion_model(params: Params):
     try:
         version = mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION_ALIAS)
     except MlflowException as err:
-        if "RESOURCE_DOES_NOT_EXIST" not in str(err.error_code) and "not found" not in str(err).lower():
+        if (
+            "RESOURCE_DOES_NOT_EXIST" not in str(err.error_code)
+            and "not found" not in str(err).lower()
+        ):
             log.warning("model registry at %s: %s", _redact(uri), _redact(str(err))[:300])
         return None
     except Exception as err:  # noqa: BLE001 - an unreachable server must not stop predict
-        log.warning("model registry at %s unreachable (%s); using the local model", _redact(uri),
-                    type(err).__name__)
+        log.warning(
+            "model registry at %s unreachable (%s); using the local model",
+            _redact(uri),
+            type(err).__name__,
+        )
         return None
     model_uri = f"models:/{name}@{CHAMPION_ALIAS}"
-    log.info("predicting with %s (version %s, variant %s)", model_uri, version.version,
-             version.tags.get("variant", "?"))
+    log.info(
+        "predicting with %s (version %s, variant %s)",
+        model_uri,
+        version.version,
+        version.tags.get("variant", "?"),
+    )
     return load_model(model_uri, params)
 
 
@@ -277,56 +384,16 @@ def track(params: Params, names: list[str], out_path: Path, **paths: Path) -> di
         try:
             result = log_pipeline(params, names, **paths)
         except Exception as err:  # noqa: BLE001 - any tracking failure must not lose the outputs
-            result = {"status": "failed", "uri": _redact(tracking_uri(params)),
-                      "error": _redact(f"{type(err).__name__}: {err}")[:2000],
-                      "fix": "outputs are saved; once the tracking store is reachable run "
-                             "`birnn log-runs` to replay them into MLflow"}
+            result = {
+                "status": "failed",
+                "uri": _redact(tracking_uri(params)),
+                "error": _redact(f"{type(err).__name__}: {err}")[:2000],
+                "fix": "outputs are saved; once the tracking store is reachable run "
+                "`birnn log-runs` to replay them into MLflow",
+            }
             log.error("MLflow tracking failed (%s). %s", result["error"], result["fix"])
     write_json(out_path, result)
     return result
-
-
-def _figures(name: str, history: dict, metrics: dict, out: Path) -> list[Path]:
-    """curves.png (loss and accuracy by epoch) and confusion_matrix.png, where there is data."""
-    if not history and not metrics.get("confusion_matrix"):
-        return []
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    written = []
-    if history.get("loss"):
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-        for ax, key in zip(axes, ("loss", "accuracy")):
-            for series in (key, f"val_{key}"):
-                if history.get(series):
-                    ax.plot(range(1, len(history[series]) + 1), history[series], marker="o", label=series)
-            ax.set_xlabel("epoch")
-            ax.set_title(key)
-            ax.legend()
-        fig.suptitle(name)
-        fig.tight_layout()
-        written.append(out / "curves.png")
-        fig.savefig(written[-1], dpi=90)
-        plt.close(fig)
-    matrix = metrics.get("confusion_matrix")
-    if matrix:
-        fig, ax = plt.subplots(figsize=(3.6, 3.2))
-        ax.imshow(matrix, cmap="Blues")
-        for i, row in enumerate(matrix):
-            for j, value in enumerate(row):
-                ax.text(j, i, str(value), ha="center", va="center")
-        ax.set_xticks([0, 1], ["neg", "pos"])
-        ax.set_yticks([0, 1], ["neg", "pos"])
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"{name}: confusion")
-        fig.tight_layout()
-        written.append(out / "confusion_matrix.png")
-        fig.savefig(written[-1], dpi=90)
-        plt.close(fig)
-    return written
 
 
 def _resolved_params(model_dir: Path) -> dict[str, Any]:
@@ -335,10 +402,10 @@ def _resolved_params(model_dir: Path) -> dict[str, Any]:
     if not vocab_file.is_file():
         return {}
     vocab = read_json(vocab_file)
-    return {"resolved.max_len": vocab.get("max_len"), "resolved.vocab_words": len(vocab.get("words", []))}
-
-
-MODEL_PARTS = (MODEL_FILE, VOCAB_FILE, VARIANT_FILE, HISTORY_FILE)
+    return {
+        "resolved.max_len": vocab.get("max_len"),
+        "resolved.vocab_words": len(vocab.get("words", [])),
+    }
 
 
 def _is_model_dir(model_dir: Path) -> bool:
@@ -364,15 +431,18 @@ def _ensure_experiment(mlflow, name: str, artifact_root: str | None) -> str:
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
         if EXPERIMENT_KIND_TAG not in found.tags:
-            mlflow.MlflowClient().set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, TRAINING_KIND)
+            mlflow.MlflowClient().set_experiment_tag(
+                found.experiment_id, EXPERIMENT_KIND_TAG, TRAINING_KIND
+            )
         return found.experiment_id
     location = None
     if artifact_root and "://" not in artifact_root:
         location = Path(artifact_root).resolve().as_uri()
     elif artifact_root:
         location = artifact_root
-    return mlflow.create_experiment(name, artifact_location=location,
-                                    tags={EXPERIMENT_KIND_TAG: TRAINING_KIND})
+    return mlflow.create_experiment(
+        name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: TRAINING_KIND}
+    )
 
 
 def _dvc_hash(processed_dir: Path) -> str:
@@ -403,7 +473,9 @@ def _fingerprint(params: Params, files: list[Path]) -> str:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

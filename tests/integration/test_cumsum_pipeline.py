@@ -37,9 +37,16 @@ def cumsum_project(tmp_path_factory):
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     assert load_params(root / "params.yaml").variant_names() == VARIANTS
     cli = ["--params", str(root / "params.yaml"), "--root", str(root)]
-    for command in (["download"], ["clean"], ["tokenize"], ["split"],
-                    *[[step, v] for v in VARIANTS for step in ("train", "evaluate")],
-                    ["baseline"], ["compare"], ["track"]):
+    for command in (
+        ["download"],
+        ["clean"],
+        ["tokenize"],
+        ["split"],
+        *[[step, v] for v in VARIANTS for step in ("train", "evaluate")],
+        ["baseline"],
+        ["compare"],
+        ["track"],
+    ):
         assert main([*cli, *command]) == 0, command
     return root
 
@@ -48,7 +55,9 @@ def test_the_cumsum_dag_ranks_the_variants(cumsum_project):
     root = cumsum_project
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
     ranked = comparison["variants"]
-    assert {v["variant"] for v in ranked} == {*VARIANTS, "tfidf-logreg"} and not comparison["failed"]
+    assert {v["variant"] for v in ranked} == {*VARIANTS, "tfidf-logreg"} and not comparison[
+        "failed"
+    ]
     assert [v["rank"] for v in ranked] == [1, 2, 3, 4]
     accuracies = [v["accuracy"] for v in ranked]
     assert accuracies == sorted(accuracies, reverse=True)
@@ -57,9 +66,10 @@ def test_the_cumsum_dag_ranks_the_variants(cumsum_project):
     y_test = np.load(root / "data" / "processed" / "test.npz")["y"]
     for name in VARIANTS:
         metrics = json.loads((root / "reports" / "metrics" / f"{name}.json").read_text())
-        assert metrics["n_timesteps"] == 8 and 0 <= metrics["sequence_accuracy"] <= metrics["accuracy"]
+        assert (
+            metrics["n_timesteps"] == 8 and 0 <= metrics["sequence_accuracy"] <= metrics["accuracy"]
+        )
         assert np.load(root / "reports" / "predictions" / f"{name}.npy").shape == y_test.shape
     baseline = json.loads((root / "reports" / "metrics" / "tfidf-logreg.json").read_text())
     assert baseline["kind"] == "baseline" and baseline["cell"] == "position-logreg"
     assert json.loads((root / "reports" / "clean_report.json").read_text())["timesteps"] == 8
-

@@ -1,14 +1,13 @@
 """The Prefect flow for real, in temporary copies of the project, with tiny params: two runs at
-once (one with an unreachable Prefect server) taking turns, caching across runs, DVC recording, a served deployment on a real `prefect server start`, the Dask
-path on a real distributed.LocalCluster, and a failed variant. No mocks; every process this
-file starts is stopped by its process id."""
+once (one with an unreachable Prefect server) taking turns, caching across runs, DVC recording,
+a served deployment on a real `prefect server start`, the Dask path on a real
+distributed.LocalCluster, and a failed variant. No mocks; every process this file starts is
+stopped by its process id."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,11 +18,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
 
-from conftest import REPO
 from processes import free_port as _free_port
 from processes import start_process, stop_process
+from projects import copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
@@ -41,39 +39,14 @@ TINY = {
 
 
 def _project(dest: Path, **sections) -> Path:
-    dest.mkdir(parents=True)
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore", "src", "flows"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / name)
-    (dest / ".dvc").mkdir()
-    shutil.copy2(REPO / ".dvc" / "config", dest / ".dvc" / "config")
-    (dest / "mlruns").mkdir()
-    params = yaml.safe_load((dest / "params.yaml").read_text())
-    for section, values in {**TINY, **sections}.items():
-        params[section] = {**params[section], **values} if isinstance(values, dict) else values
-    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    return dest
+    return copy_project(dest, {**TINY, **sections})
 
 
-def _env(root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PREFECT_", "DVC_"))}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", PREFECT_HOME=str(root / ".prefect-home"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", **extra)
-    return env
-
-
-def _run(cmd: list[str], cwd: Path, env: dict, ok: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if ok:
-        assert proc.returncode == 0, f"{' '.join(cmd)} -> {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return proc
+_env, _run = project_env, run
 
 
 # ------------------------------------------------------------------ two runs at once, then DVC
+
 
 def _start_flow(root: Path, env: dict, log: Path) -> subprocess.Popen:
     return start_process([sys.executable, "flows/pipeline.py"], root, env, log)
@@ -89,26 +62,42 @@ def twice(tmp_path_factory):
     env = _env(root)
     _run(["dvc", "remote", "add", "-d", "local", str(base / "remote")], root, env)
     dead_api = f"http://127.0.0.1:{_free_port()}/api"
-    procs = {"ok": _start_flow(root, env, base / "ok.log"),
-             "no-server": _start_flow(root, {**env, "PREFECT_API_URL": dead_api}, base / "no-server.log")}
+    procs = {
+        "ok": _start_flow(root, env, base / "ok.log"),
+        "no-server": _start_flow(
+            root, {**env, "PREFECT_API_URL": dead_api}, base / "no-server.log"
+        ),
+    }
     stamps, deadline = None, time.monotonic() + 600
     try:
         while any(p.poll() is None for p in procs.values()):
             if stamps is None and any(p.poll() is not None for p in procs.values()):
-                stamps = _stamps(root / "models")  # the first run just ended; the other must not retrain
+                stamps = _stamps(
+                    root / "models"
+                )  # the first run just ended; the other must not retrain
             assert time.monotonic() < deadline, "the two flow runs did not end within 600 s"
             time.sleep(0.5)
     finally:
         for proc in procs.values():
             stop_process(proc, grace=10)
-    runs = {name: {"rc": p.returncode, "out": (base / f"{name}.log").read_text(), "pid": p.pid}
-            for name, p in procs.items()}
+    runs = {
+        name: {"rc": p.returncode, "out": (base / f"{name}.log").read_text(), "pid": p.pid}
+        for name, p in procs.items()
+    }
     waiter = [n for n, r in runs.items() if "another pipeline run in this folder holds" in r["out"]]
     assert len(waiter) == 1, {n: r["out"][-3000:] for n, r in runs.items()}
     first = runs[next(n for n in runs if n not in waiter)]
-    return SimpleNamespace(root=root, env=env, first=first["out"], second=runs[waiter[0]]["out"],
-                           first_pid=first["pid"], runs=runs, dead_api=dead_api, stamps=stamps,
-                           remote=base / "remote")
+    return SimpleNamespace(
+        root=root,
+        env=env,
+        first=first["out"],
+        second=runs[waiter[0]]["out"],
+        first_pid=first["pid"],
+        runs=runs,
+        dead_api=dead_api,
+        stamps=stamps,
+        remote=base / "remote",
+    )
 
 
 def _stamps(folder: Path) -> dict[Path, int]:
@@ -116,9 +105,19 @@ def _stamps(folder: Path) -> dict[Path, int]:
 
 
 def test_first_run_does_every_stage_with_recognisable_task_names(twice):
-    for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
-                 *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
-        assert f"Task run '{task}" in twice.first and f"birnn - {task}:" in twice.first, task  # summaries in Prefect logs
+    for task in [
+        "download",
+        "clean",
+        "tokenize",
+        "split",
+        "baseline",
+        "compare",
+        *(f"train {v}" for v in VARIANTS),
+        *(f"evaluate {v}" for v in VARIANTS),
+    ]:
+        assert f"Task run '{task}" in twice.first and f"birnn - {task}:" in twice.first, (
+            task
+        )  # summaries in Prefect logs
     assert "Finished in state Cached" not in twice.first
     comparison = json.loads((twice.root / "reports/comparison.json").read_text())
     assert comparison["best_variant"] in VARIANTS and not comparison["failed"]
@@ -126,8 +125,16 @@ def test_first_run_does_every_stage_with_recognisable_task_names(twice):
 
 def test_second_run_waits_for_the_first_then_skips_every_finished_task(twice):
     assert f"pid {twice.first_pid} (flows/pipeline.py)" in twice.second  # names whom it waits for
-    for task in ["download", "clean", "tokenize", "split", "baseline", "compare",
-                 *(f"train {v}" for v in VARIANTS), *(f"evaluate {v}" for v in VARIANTS)]:
+    for task in [
+        "download",
+        "clean",
+        "tokenize",
+        "split",
+        "baseline",
+        "compare",
+        *(f"train {v}" for v in VARIANTS),
+        *(f"evaluate {v}" for v in VARIANTS),
+    ]:
         assert f"birnn - {task}:" not in twice.second, f"{task} ran again"
     assert twice.second.count("Finished in state Cached") == 6 + 2 * len(VARIANTS)
     assert _stamps(twice.root / "models") == twice.stamps  # models untouched
@@ -136,35 +143,54 @@ def test_second_run_waits_for_the_first_then_skips_every_finished_task(twice):
 def test_two_runs_at_once_leave_valid_outputs_and_agree(twice):
     import pandas as pd
 
-    from birnn.predict import Predictor
+    from birnn.serving.predict import Predictor
 
-    best = {re.search(r"best variant: \S+ \(test accuracy [\d.]+\)", r["out"]).group(0) for r in twice.runs.values()}
+    best = {
+        re.search(r"best variant: \S+ \(test accuracy [\d.]+\)", r["out"]).group(0)
+        for r in twice.runs.values()
+    }
     assert len(best) == 1, best  # both report the same result
     root = twice.root
     assert len(pd.read_parquet(root / "data/interim/tokens.parquet")) > 0
     assert json.loads((root / "reports/comparison.json").read_text())["best_variant"] in VARIANTS
     for v in VARIANTS:
-        assert Predictor.from_dir(root / "models" / v).probabilities(["not bad at all"]).shape == (1,)
+        assert Predictor.from_dir(root / "models" / v).probabilities(["not bad at all"]).shape == (
+            1,
+        )
     assert not [p for p in root.rglob("*.tmp")], "temporary files left behind"
 
 
 def test_an_unreachable_prefect_server_still_gives_every_output_and_says_what_to_do(twice):
     run, ok = twice.runs["no-server"], twice.runs["ok"]
     assert (run["rc"], ok["rc"]) == (3, 0), run["out"][-3000:]  # 3: done, but not on that server
-    for said in (f"the Prefect API at {twice.dead_api} does not answer", "Connection refused",
-                 "`prefect server start`", "unset PREFECT_API_URL"):
+    for said in (
+        f"the Prefect API at {twice.dead_api} does not answer",
+        "Connection refused",
+        "`prefect server start`",
+        "unset PREFECT_API_URL",
+    ):
         assert said in run["out"], said
-    said_last = [line for line in run["out"].splitlines() if line.startswith(("best variant:", "degraded:"))]
-    assert said_last[-1].startswith("degraded: the Prefect API at"), said_last  # after the result, not only before
+    said_last = [
+        line for line in run["out"].splitlines() if line.startswith(("best variant:", "degraded:"))
+    ]
+    assert said_last[-1].startswith("degraded: the Prefect API at"), (
+        said_last
+    )  # after the result, not only before
     assert "Traceback" not in run["out"]
-    for out in ("reports/comparison.json", "reports/comparison.md", "reports/figures/accuracy_heatmap.png",
-                *(f"models/{v}/model.keras" for v in VARIANTS)):
+    for out in (
+        "reports/comparison.json",
+        "reports/comparison.md",
+        "reports/figures/accuracy_heatmap.png",
+        *(f"models/{v}/model.keras" for v in VARIANTS),
+    ):
         assert (twice.root / out).is_file(), out
 
 
 def test_flow_records_outputs_with_dvc_so_status_is_clean_and_repro_does_nothing(twice):
     root, env = twice.root, twice.env
-    assert "dvc commit: 15 stages recorded" in twice.second  # 4 data stages, 4 x train + evaluate, baseline, compare, track
+    assert (
+        "dvc commit: 15 stages recorded" in twice.second
+    )  # 4 data stages, 4 x train + evaluate, baseline, compare, track
     assert "Data and pipelines are up to date." in _run(["dvc", "status"], root, env).stdout
     assert "Running stage" not in _run(["dvc", "repro"], root, env).stdout
     assert any(p.is_file() for p in twice.remote.rglob("*")), "dvc push wrote nothing to the remote"
@@ -174,14 +200,19 @@ def test_flow_records_outputs_with_dvc_so_status_is_clean_and_repro_does_nothing
 # ------------------------------------------------------------------ server + deployment + Dask
 
 
-
-def _api(url: str, body: dict | None = None, method: str | None = None, attempts: int = 6) -> dict | list:
+def _api(
+    url: str, body: dict | None = None, method: str | None = None, attempts: int = 6
+) -> dict | list:
     """One REST call; 502/503/504 (the server's sqlite busy under load) are retried, as
     Prefect's own client does."""
     data = json.dumps(body).encode() if body is not None else None
     for attempt in range(attempts):
-        req = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url,
+            data=data,
+            method=method or ("POST" if data else "GET"),
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return json.loads(resp.read() or b"null")
@@ -201,11 +232,15 @@ def _all(url: str) -> list:
     return rows
 
 
-def _wait_for(what: str, probe, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+def _wait_for(
+    what: str, probe, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"{what}: process exited ({proc.returncode}):\n{log.read_text()[-4000:] if log else ''}")
+            raise AssertionError(
+                f"{what}: process exited ({proc.returncode}):\n{log.read_text()[-4000:] if log else ''}"
+            )
         try:
             found = probe()
         except (urllib.error.URLError, ConnectionError, OSError):
@@ -213,11 +248,9 @@ def _wait_for(what: str, probe, timeout: float, proc: subprocess.Popen | None = 
         if found:
             return found
         time.sleep(1)
-    raise AssertionError(f"{what}: not ready after {timeout:.0f} s\n{log.read_text()[-4000:] if log else ''}")
-
-
-
-
+    raise AssertionError(
+        f"{what}: not ready after {timeout:.0f} s\n{log.read_text()[-4000:] if log else ''}"
+    )
 
 
 def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(tmp_path):
@@ -229,26 +262,56 @@ def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = _env(root, PREFECT_API_URL=api, PREFECT_UI_ENABLED="false")
-    server = start_process([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                           root, env, tmp_path / "server.log")
+    server = start_process(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        root,
+        env,
+        tmp_path / "server.log",
+    )
     serve = cluster = None
     try:
-        _wait_for("prefect server", lambda: _api(f"{api}/health"), 120, server, tmp_path / "server.log")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
-        serve = start_process([sys.executable, "flows/deploy.py", "--name", "test"], root,
-                              {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, tmp_path / "serve.log")
-        deployment = _wait_for("deployment", lambda: _api(f"{api}/deployments/name/birnn-pipeline/test"),
-                               120, serve, tmp_path / "serve.log")
+        _wait_for(
+            "prefect server", lambda: _api(f"{api}/health"), 120, server, tmp_path / "server.log"
+        )
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        serve = start_process(
+            [sys.executable, "flows/deploy.py", "--name", "test"],
+            root,
+            {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"},
+            tmp_path / "serve.log",
+        )
+        deployment = _wait_for(
+            "deployment",
+            lambda: _api(f"{api}/deployments/name/birnn-pipeline/test"),
+            120,
+            serve,
+            tmp_path / "serve.log",
+        )
         cron = deployment["schedules"][0]["schedule"]
         assert (cron["cron"], cron["timezone"]) == ("0 2 * * *", "UTC")  # params' nightly default
 
-        run = _api(f"{api}/deployments/{deployment['id']}/create_flow_run", {"parameters": {
-            "source": "builtin",  # deployment parameters and overrides change params for this run only
-            "overrides": {"train.patience": 2, "orchestration.dask_address": cluster.scheduler_address}}})
+        run = _api(
+            f"{api}/deployments/{deployment['id']}/create_flow_run",
+            {
+                "parameters": {
+                    "source": "builtin",  # deployment parameters and overrides change params for this run only
+                    "overrides": {
+                        "train.patience": 2,
+                        "orchestration.dask_address": cluster.scheduler_address,
+                    },
+                }
+            },
+        )
         final = {"FAILED", "COMPLETED", "CRASHED", "CANCELLED"}
-        done = _wait_for("flow run", lambda: (r := _api(f"{api}/flow_runs/{run['id']}"))["state_type"] in final and r,
-                         420, serve, tmp_path / "serve.log")
+        done = _wait_for(
+            "flow run",
+            lambda: (r := _api(f"{api}/flow_runs/{run['id']}"))["state_type"] in final and r,
+            420,
+            serve,
+            tmp_path / "serve.log",
+        )
 
         # the run fails because of gru-mul only, after comparing the variants that succeeded
         assert done["state_type"] == "FAILED", done["state"]
@@ -265,14 +328,22 @@ def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(
         assert all(states[f"train {v}"] == "COMPLETED" for v in set(VARIANTS) - {"gru-mul"})
         assert all(states[f"evaluate {v}"] == "COMPLETED" for v in VARIANTS)
         logs = " ".join(entry["message"] for entry in _all(f"{api}/logs/filter"))
-        assert "split: train=" in logs and "train lstm-concat: variant=lstm-concat" in logs  # worker logs too
+        assert (
+            "split: train=" in logs and "train lstm-concat: variant=lstm-concat" in logs
+        )  # worker logs too
         # patience 2 is not what params.yaml says: dvc.lock would lie, so the run records nothing in DVC
         assert not (root / "dvc.lock").exists()
-        _wait_for("the dvc line in the run's log", lambda: "this run's params differ" in (tmp_path / "serve.log").read_text(), 30)
+        _wait_for(
+            "the dvc line in the run's log",
+            lambda: "this run's params differ" in (tmp_path / "serve.log").read_text(),
+            30,
+        )
 
         # the run's parameters reached MLflow as params: patience 2 although params.yaml says 1
         with sqlite3.connect(root / "mlruns" / "mlflow.db") as db:
-            patience = {v for (v,) in db.execute("select value from params where key = 'train.patience'")}
+            patience = {
+                v for (v,) in db.execute("select value from params where key = 'train.patience'")
+            }
         assert patience == {"2"}
     finally:
         if serve is not None:

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from conftest import REPO
+from integration.test_pipeline import _copy_project, _env, _run
 from processes import free_port as _free_port
 from processes import start_process, stop_process
-from integration.test_pipeline import _copy_project, _env, _run
 
 pytestmark = pytest.mark.integration
 
@@ -34,15 +34,16 @@ EXPERIMENT = "birnn-builtin"
 REGISTERED = "builtin-sentiment"
 CHROMIUM = Path("/usr/bin/chromium")
 # without these Chromium waits on network services this closed network never answers
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BIN = Path(sys.executable).parent
-
-
-
-
-
-
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
@@ -75,9 +76,25 @@ def server(tmp_path_factory):
     port = _free_port()
     env = _env(home)
     log = home / "server.log"
-    proc = start_process([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-                   "--backend-store-uri", f"sqlite:///{home}/mlflow.db",
-                   "--artifacts-destination", str(home / "artifacts"), "--workers", "1"], home, env, log)
+    proc = start_process(
+        [
+            str(BIN / "mlflow"),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{home}/mlflow.db",
+            "--artifacts-destination",
+            str(home / "artifacts"),
+            "--workers",
+            "1",
+        ],
+        home,
+        env,
+        log,
+    )
     try:
         seconds = _wait_http(f"http://127.0.0.1:{port}/health", proc, log, timeout=180)
         print(f"mlflow server up in {seconds:.1f}s")
@@ -110,8 +127,12 @@ def project(server, tmp_path_factory):
 def test_rest_api_has_the_parent_children_metrics_plots_and_champion(server, project):
     root, _, tracking = project
     experiment = _api(server, "experiments/get-by-name", experiment_name=EXPERIMENT)["experiment"]
-    runs = _api(server, "runs/search", {"experiment_ids": [experiment["experiment_id"]], "max_results": 100})["runs"]
-    tags = {r["info"]["run_id"]: {t["key"]: t["value"] for t in r["data"].get("tags", [])} for r in runs}
+    runs = _api(
+        server, "runs/search", {"experiment_ids": [experiment["experiment_id"]], "max_results": 100}
+    )["runs"]
+    tags = {
+        r["info"]["run_id"]: {t["key"]: t["value"] for t in r["data"].get("tags", [])} for r in runs
+    }
     parents = [r for r in runs if "mlflow.parentRunId" not in tags[r["info"]["run_id"]]]
     assert [p["info"]["run_id"] for p in parents] == [tracking["parent_run_id"]]
     parent_tags = tags[tracking["parent_run_id"]]
@@ -120,8 +141,11 @@ def test_rest_api_has_the_parent_children_metrics_plots_and_champion(server, pro
     for key in ("data_sha256", "params_sha256", "birnn.fingerprint"):
         assert parent_tags[key] not in ("", "n/a", "missing"), key
     assert len(parent_tags["dvc_data_md5"]) == 36 and parent_tags["dvc_data_md5"].endswith(".dir")
-    children = {tags[r["info"]["run_id"]]["variant"]: r for r in runs
-                if tags[r["info"]["run_id"]].get("mlflow.parentRunId") == tracking["parent_run_id"]}
+    children = {
+        tags[r["info"]["run_id"]]["variant"]: r
+        for r in runs
+        if tags[r["info"]["run_id"]].get("mlflow.parentRunId") == tracking["parent_run_id"]
+    }
     assert set(children) == {*VARIANTS, "tfidf-logreg"}
     for name in VARIANTS:
         run = children[name]
@@ -129,19 +153,35 @@ def test_rest_api_has_the_parent_children_metrics_plots_and_champion(server, pro
         assert tags[run_id]["cell"] == name.split("-")[0] and tags[run_id]["merge_mode"] == "concat"
         assert {"direction", "seed"} <= set(tags[run_id])
         metrics = {m["key"] for m in run["data"]["metrics"]}
-        assert {"test_accuracy", "test_f1", "test_roc_auc", "loss", "val_loss", "accuracy", "val_accuracy"} <= metrics
+        assert {
+            "test_accuracy",
+            "test_f1",
+            "test_roc_auc",
+            "loss",
+            "val_loss",
+            "accuracy",
+            "val_accuracy",
+        } <= metrics
         params = {p["key"]: p["value"] for p in run["data"]["params"]}
         assert params["train.epochs"] == "1" and params["variant"] == name
-        history = _api(server, "metrics/get-history", run_id=run_id, metric_key="val_loss")["metrics"]
+        history = _api(server, "metrics/get-history", run_id=run_id, metric_key="val_loss")[
+            "metrics"
+        ]
         assert [m["step"] for m in history] == [1]
-        plots = {f["path"] for f in _api(server, "artifacts/list", run_id=run_id, path="plots")["files"]}
+        plots = {
+            f["path"] for f in _api(server, "artifacts/list", run_id=run_id, path="plots")["files"]
+        }
         assert plots == {"plots/curves.png", "plots/confusion_matrix.png"}
         top = {f["path"] for f in _api(server, "artifacts/list", run_id=run_id)["files"]}
         assert f"{name}.json" in top and f"{name}.csv" in top
-    parent_files = {f["path"] for f in _api(server, "artifacts/list", run_id=tracking["parent_run_id"])["files"]}
+    parent_files = {
+        f["path"] for f in _api(server, "artifacts/list", run_id=tracking["parent_run_id"])["files"]
+    }
     assert {"clean_report.json", "comparison.json", "comparison.md"} <= parent_files
     best = json.loads((root / "reports" / "comparison.json").read_text())["best_variant"]
-    version = _api(server, "registered-models/alias", name=REGISTERED, alias="champion")["model_version"]
+    version = _api(server, "registered-models/alias", name=REGISTERED, alias="champion")[
+        "model_version"
+    ]
     assert version["tags"] and {t["key"]: t["value"] for t in version["tags"]}["variant"] == best
 
 
@@ -158,15 +198,36 @@ def test_champion_is_served_over_http_with_the_same_predictions(server, project,
     probes = json.loads((root / "reports" / "metrics" / f"{best}.json").read_text())["probes"]
     port = _free_port()
     log = tmp_path / "serve.log"
-    proc = start_process([str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{REGISTERED}@champion",
-                   "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)], tmp_path, env, log)
+    proc = start_process(
+        [
+            str(BIN / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            f"models:/{REGISTERED}@champion",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        tmp_path,
+        env,
+        log,
+    )
     try:
         seconds = _wait_http(f"http://127.0.0.1:{port}/ping", proc, log, timeout=240)
         print(f"mlflow models serve answered /ping after {seconds:.1f}s")
-        for body in ({"dataframe_split": {"columns": ["text"], "data": [[p["text"]] for p in probes]}},
-                     {"inputs": [p["text"] for p in probes]}):
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
+        for body in (
+            {"dataframe_split": {"columns": ["text"], "data": [[p["text"]] for p in probes]}},
+            {"inputs": [p["text"] for p in probes]},
+        ):
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/invocations",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(req, timeout=60) as resp:
                 predictions = json.loads(resp.read())["predictions"]
             assert len(predictions) == len(probes)
@@ -184,15 +245,21 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
     texts.write_text("I do not recommend this product\n\nthe acting was great\n")
     proc = _run([str(BIN / "birnn"), "predict", "--file", str(texts), "not bad at all"], root, env)
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    assert [r["text"] for r in rows] == ["not bad at all", "I do not recommend this product", "the acting was great"]
+    assert [r["text"] for r in rows] == [
+        "not bad at all",
+        "I do not recommend this product",
+        "the acting was great",
+    ]
     assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in rows)
     assert f"models:/{REGISTERED}@champion" in proc.stderr
 
 
 def test_experiment_page_lists_the_variant_runs_in_chromium(server, project):
     if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's browser with "
-                    "`apt-get install -y chromium` (.ci/run does it), then rerun")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's browser with "
+            "`apt-get install -y chromium` (.ci/run does it), then rerun"
+        )
     from playwright.sync_api import sync_playwright
 
     experiment = _api(server, "experiments/get-by-name", experiment_name=EXPERIMENT)["experiment"]
@@ -200,8 +267,12 @@ def test_experiment_page_lists_the_variant_runs_in_chromium(server, project):
     shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 1000})
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1600, "height": 1000},
+        )
         try:
             page = browser.new_page()
             page.goto(f"{server}/#/experiments/{experiment['experiment_id']}/runs")

@@ -4,17 +4,15 @@ in another copy, with tiny params. No mocks of DVC, MLflow, Prefect or Keras."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from projects import copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
@@ -29,35 +27,11 @@ TINY = {
 VARIANTS = ["lstm-concat", "lstm-mul", "gru-uni"]
 
 
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PREFECT_", "DVC_"))}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PREFECT_HOME"] = str(home / ".prefect")
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    return env
-
-
 def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore", "src", "flows"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name,
-                                                            **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
-    (dest / ".dvc").mkdir()
-    shutil.copy2(REPO / ".dvc" / "config", dest / ".dvc" / "config")
-    (dest / "mlruns").mkdir()
-    params = yaml.safe_load((dest / "params.yaml").read_text())
-    for section, values in TINY.items():
-        params[section] = {**params[section], **values} if isinstance(values, dict) else values
-    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    return dest
+    return copy_project(dest, TINY)
 
 
-def _run(cmd: list[str], cwd: Path, env: dict, timeout: int = 900) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return proc
+_env, _run = project_env, run
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +56,9 @@ def test_dvc_repro_produces_metrics_comparison_and_models(dvc_project):
         metrics = json.loads((root / "reports" / "metrics" / f"{name}.json").read_text())
         assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["n_test"] > 0
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
-    assert comparison["best_variant"] in VARIANTS and len(comparison["variants"]) == len(VARIANTS) + 1
+    assert (
+        comparison["best_variant"] in VARIANTS and len(comparison["variants"]) == len(VARIANTS) + 1
+    )
     assert (root / "reports" / "comparison.md").read_text().startswith("# Variant comparison")
     for variant in VARIANTS:
         assert (root / "models" / variant / "model.keras").is_file()
@@ -118,12 +94,44 @@ def test_changing_epochs_invalidates_training_but_not_data_stages(dvc_project, t
     assert not changed & {"download", "clean", "tokenize", "split", "baseline"}
 
 
+def test_dvc_yaml_runs_the_registry_stages_in_its_order(dvc_project):
+    from birnn.config import load_params
+    from birnn.pipeline import dvc_stage_names
+
+    root, env = dvc_project
+    listed = _run(["dvc", "stage", "list", "--name-only"], root, env).stdout.split()
+    registry = dvc_stage_names(load_params(root / "params.yaml"))
+    assert sorted(listed) == sorted(registry)
+    dag = _run(["dvc", "dag", "--md"], root, env).stdout
+    for before, after in zip(registry, registry[1:]):  # every edge the DAG draws points forward
+        assert f"{after} --> {before}" not in dag.replace('"', "")
+
+
+def test_editing_one_task_reruns_nothing_of_the_other(dvc_project, tmp_path):
+    root, env = dvc_project
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+    with (copy / "src/birnn/tasks/cumsum.py").open("a") as fh:
+        fh.write("\n# an edit of the cumsum task\n")
+    assert "up to date" in _run(["dvc", "status"], copy, env).stdout
+    with (copy / "src/birnn/tasks/text/split.py").open("a") as fh:
+        fh.write("\n# an edit of the text task\n")
+    changed = {
+        n.split(":")[-1] for n in json.loads(_run(["dvc", "status", "--json"], copy, env).stdout)
+    }
+    assert "split" in changed and not changed & {"download", "clean", "tokenize"}
+
+
 def test_variant_lists_come_from_params(dvc_project, tmp_path):
     root, env = dvc_project
     copy = tmp_path / "copy"
     shutil.copytree(root, copy, symlinks=True)
     params = yaml.safe_load((copy / "params.yaml").read_text())
-    params["variants"] = {"cells": ["simple_rnn"], "merge_modes": ["ave"], "unidirectional": ["gru"]}
+    params["variants"] = {
+        "cells": ["simple_rnn"],
+        "merge_modes": ["ave"],
+        "unidirectional": ["gru"],
+    }
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     stages = _run(["dvc", "stage", "list", "--name-only"], copy, env).stdout.split()
     assert [s for s in stages if s.startswith("train")] == ["train@simple_rnn-ave", "train_uni@gru"]
@@ -138,7 +146,9 @@ def test_mlflow_has_a_parent_run_and_one_child_per_variant(dvc_project):
         parents = db.execute("select value from tags where key = 'mlflow.parentRunId'").fetchall()
         steps = db.execute("select count(*) from metrics where key = 'val_loss'").fetchone()[0]
     assert len(runs) == 1 + len(VARIANTS) + 1
-    assert {p for (p,) in parents} == {tracking["parent_run_id"]} and len(parents) == len(VARIANTS) + 1
+    assert {p for (p,) in parents} == {tracking["parent_run_id"]} and len(parents) == len(
+        VARIANTS
+    ) + 1
     assert steps >= len(VARIANTS)  # per-epoch curves for every variant
 
 
@@ -148,10 +158,14 @@ def test_prefect_flow_writes_the_same_files_as_dvc(dvc_project, flow_project):
     assert "Finished in state Completed" in logs
     assert "split: train=" in logs  # stage summaries reach Prefect's logs
     for name in ("train.npz", "val.npz", "test.npz", "vocab.json"):
-        assert (flow_root / "data/processed" / name).read_bytes() == (dvc_root / "data/processed" / name).read_bytes()
+        assert (flow_root / "data/processed" / name).read_bytes() == (
+            dvc_root / "data/processed" / name
+        ).read_bytes()
     for name in [*VARIANTS, "tfidf-logreg"]:
         from_flow = json.loads((flow_root / "reports/metrics" / f"{name}.json").read_text())
         from_dvc = json.loads((dvc_root / "reports/metrics" / f"{name}.json").read_text())
         # same params + seed -> same results on CPU, whichever orchestrator ran them
-        assert from_flow["accuracy"] == from_dvc["accuracy"] and from_flow["log_loss"] == pytest.approx(from_dvc["log_loss"])
+        assert from_flow["accuracy"] == from_dvc["accuracy"] and from_flow[
+            "log_loss"
+        ] == pytest.approx(from_dvc["log_loss"])
     assert json.loads((flow_root / "reports/tracking.json").read_text())["status"] == "logged"

@@ -33,10 +33,14 @@ def server():
 
 
 def _remotes(server) -> dict:
-    return {name: {"url": server.url(path), "sha256": hashlib.sha256(FILES[path]).hexdigest()}
-            for name, path in (("sentiment140-subset", "dl/sentiment140-subset.csv.zip"),
-                               ("sentiment140", "alecmgo/trainingandtestdata.zip"),
-                               ("imdb", "amaas/aclImdb_v1.tar.gz"))}
+    return {
+        name: {"url": server.url(path), "sha256": hashlib.sha256(FILES[path]).hexdigest()}
+        for name, path in (
+            ("sentiment140-subset", "dl/sentiment140-subset.csv.zip"),
+            ("sentiment140", "alecmgo/trainingandtestdata.zip"),
+            ("imdb", "amaas/aclImdb_v1.tar.gz"),
+        )
+    }
 
 
 def _project(tmp_path, data: dict, split: dict | None = None):
@@ -52,7 +56,10 @@ def _project(tmp_path, data: dict, split: dict | None = None):
 def _outputs(root):
     report = json.loads((root / "reports" / "clean_report.json").read_text())
     manifest = json.loads((root / "data" / "raw" / "manifest.json").read_text())
-    parts = {name: np.load(root / "data" / "processed" / f"{name}.npz") for name in ("train", "val", "test")}
+    parts = {
+        name: np.load(root / "data" / "processed" / f"{name}.npz")
+        for name in ("train", "val", "test")
+    }
     return report, manifest, parts
 
 
@@ -69,8 +76,11 @@ def test_sentiment140_sources(server, tmp_path, source, rows_out):
 
 
 def test_imdb_with_its_given_split_and_max_rows(server, tmp_path):
-    root, env = _project(tmp_path, {"source": "imdb", "remotes": _remotes(server), "max_rows": 100},
-                         {"strategy": "given"})
+    root, env = _project(
+        tmp_path,
+        {"source": "imdb", "remotes": _remotes(server), "max_rows": 100},
+        {"strategy": "given"},
+    )
     _run(["dvc", "repro", "split"], root, env, timeout=300)
     report, manifest, parts = _outputs(root)
     assert report["rows_out"] == 100 and report["split_counts"] == {"test": 50, "train": 50}
@@ -84,8 +94,10 @@ def test_imdb_with_its_given_split_and_max_rows(server, tmp_path):
 def _reviews(n: int = 60) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     words = {"positive": ["great", "loved", "superb"], "negative": ["awful", "boring", "hated"]}
-    rows = [(f"review {i} was {rng.choice(words[s])} {rng.choice(words[s])}", s)
-            for i, s in enumerate(["positive", "negative"] * (n // 2))]
+    rows = [
+        (f"review {i} was {rng.choice(words[s])} {rng.choice(words[s])}", s)
+        for i, s in enumerate(["positive", "negative"] * (n // 2))
+    ]
     return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
@@ -99,8 +111,25 @@ def test_users_own_file_with_dvc_exp_run(tmp_path, fmt):
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
     subprocess.run([*git, "commit", "-qm", "base"], cwd=root, check=True, env=env)
     # the README's command, positive/negative mapped without data.label_map
-    _run(["dvc", "exp", "run", "split", "-S", "data.source=csv", "-S", f"data.path={src}",
-          "-S", "data.text_column=review", "-S", "data.label_column=sentiment"], root, env, timeout=300)
+    _run(
+        [
+            "dvc",
+            "exp",
+            "run",
+            "split",
+            "-S",
+            "data.source=csv",
+            "-S",
+            f"data.path={src}",
+            "-S",
+            "data.text_column=review",
+            "-S",
+            "data.label_column=sentiment",
+        ],
+        root,
+        env,
+        timeout=300,
+    )
     report, manifest, parts = _outputs(root)
     assert report["rows_out"] == 60 and report["label_map"] == {"negative": 0, "positive": 1}
     assert manifest["path"] == f"csv.{fmt}" and manifest["url"] == src.resolve().as_uri()

@@ -1,0 +1,104 @@
+"""Raw text -> label and probability, from a saved variant folder (models/<variant>/).
+
+The folder carries everything prediction needs: the Keras model, the vocabulary and the
+cleaning params, so the same normalisation and tokenization as training are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from birnn.config import CleanParams
+from birnn.modeling.model_folder import (
+    MODEL_FILE,
+    RETRAIN,
+    VARIANT_FILE,
+    ModelFolderError,
+    load_keras_model,
+    load_variant_info,
+)
+from birnn.tasks import task_of
+from birnn.tasks.processed import VOCAB_FILE, load_vocab
+from birnn.tasks.text.clean import normalize_text
+from birnn.tasks.text.split import encode
+from birnn.tasks.text.tokenize import tokenize_texts
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    label: int
+    probability: float  # of the positive class
+
+
+class Predictor:
+    def __init__(self, model, vocab: dict, clean_params: CleanParams, threshold: float = 0.5):
+        self.model, self.vocab, self.clean_params, self.threshold = (
+            model,
+            vocab,
+            clean_params,
+            threshold,
+        )
+
+    @classmethod
+    def from_dir(cls, model_dir: str | Path) -> "Predictor":
+        model_dir = Path(model_dir)
+        for name in (MODEL_FILE, VOCAB_FILE, VARIANT_FILE):
+            if not (model_dir / name).is_file():
+                raise ModelFolderError(
+                    f"{model_dir}: missing {name}; expected a folder written by the train stage "
+                    "(e.g. models/lstm-concat); run `dvc repro` or pass --model"
+                )
+        try:
+            info = load_variant_info(model_dir)
+            clean_params = CleanParams(**info.get("clean", {}))
+            vocab = load_vocab(model_dir / VOCAB_FILE)
+            words, max_len = vocab["words"], int(vocab["max_len"])
+            if not (
+                isinstance(words, list)
+                and max_len > 0
+                and vocab.get("truncating", "pre") in ("pre", "post")
+            ):
+                raise ValueError("vocab.json: unexpected layout")
+            vocab.setdefault("truncating", "pre")
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ModelFolderError(
+                f"{model_dir}: variant.json/vocab.json not readable ({err}); {RETRAIN}"
+            ) from None
+        if not task_of(vocab).serves_text:
+            raise ModelFolderError(
+                f"{model_dir}: a cumsum model (number sequences in, one label per timestep out), "
+                "not a text classifier; `birnn predict` labels text: train on a text source "
+                "(data.source: builtin, csv, ...) or pass --model with a text variant"
+            )
+        return cls(load_keras_model(model_dir / MODEL_FILE), vocab, clean_params)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        # object, not "string": Arrow would refuse a lone surrogate before cleaning replaces it
+        series = pd.Series([_as_str(t) for t in texts], dtype=object)
+        tokens = tokenize_texts(normalize_text(series, self.clean_params))
+        return encode(tokens, self.vocab["words"], self.vocab["max_len"], self.vocab["truncating"])
+
+    def probabilities(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return self.model.predict(self.encode(texts), batch_size=batch_size, verbose=0).reshape(-1)
+
+    def predict(self, texts: Iterable[str]) -> list[Prediction]:
+        texts = list(texts)
+        probs = self.probabilities(texts)
+        return [Prediction(t, int(p >= self.threshold), float(p)) for t, p in zip(texts, probs)]
+
+
+def _as_str(value) -> str:
+    """Prediction input as text: None/NaN/NA -> "", bytes decoded as UTF-8, anything else str()."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,286 @@
+"""Normalise raw text and labels into one table (text, label 0/1 [, split]), with a report of
+what was dropped and why. Column operations only: no per-row Python.
+
+Normalisation (shared by training and prediction, see :func:`normalize_text`): markup tags
+removed, HTML entities unescaped, @mentions and URLs replaced by placeholder tokens
+(``xxuser``, ``xxurl``), lowercased, letters repeated 3+ times squeezed to two
+("sooooo" -> "soo"), whitespace collapsed. Emoticons survive and become tokens
+(tokenize.py).
+
+Every dropped row is counted under one reason, in this order: ``unknown_label``,
+``undecodable`` (text holds U+FFFD, the mark of bytes that were not valid in the file's
+encoding), ``empty``, ``too_short`` (below clean.min_tokens words), ``too_long`` (above
+clean.max_chars characters), ``conflicting_label`` (the same text with both labels: every
+copy), ``duplicate`` (exact duplicate text, first copy kept) and ``sampled_out``
+(data.max_rows).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from birnn.config import CleanParams
+from birnn.files import atomic_path, write_json
+
+DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
+# with exactly two distinct labels and no map: one from each list decides which is positive
+_NEGATIVE_WORDS = {"negative", "neg", "bad", "false", "no", "n", "0", "-1", "-"}
+_POSITIVE_WORDS = {"positive", "pos", "good", "true", "yes", "y", "p", "1", "+1", "+"}
+REASONS = (
+    "unknown_label",
+    "undecodable",
+    "empty",
+    "too_short",
+    "too_long",
+    "conflicting_label",
+    "duplicate",
+    "sampled_out",
+)
+
+# a tag starts with a letter, / or ! ("<br />", "</i>", "<!-- -->"), so "<3" survives
+_HTML_TAG = r"<[A-Za-z/!][^<>]{0,200}>"
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_URL = r"(?:\bhttps?://|\bwww\.)\S+"
+_MENTION = r"(?<![\w@])@\w+(?:@\w+)*"  # "@a@b" is one mention: one pass replaces it
+_REPEATED_LETTER = r"([^\W\d_])\1{2,}"
+# NUL and other control characters (not tab/newline/CR, which are whitespace) -> a space;
+# invisible format characters (zero-width space/joiners, bidi marks, soft hyphen, BOM) -> gone,
+# so neither becomes a token of its own
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+# lone surrogates (from a JSON "\\ud800" or a broken decoder) cannot be stored as UTF-8
+_SURROGATE = "[\ud800-\udfff]"
+URL_TOKEN, USER_TOKEN = "xxurl", "xxuser"
+
+
+class CleanError(ValueError):
+    """The data cannot be turned into a usable labelled table."""
+
+
+@dataclass
+class CleanReport:
+    rows_in: int
+    rows_out: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    label_counts: dict[str, int] = field(default_factory=dict)
+    label_map: dict[str, int] = field(default_factory=dict)
+    split_counts: dict[str, int] = field(default_factory=dict)
+
+
+def normalize_text(text: pd.Series, params: CleanParams) -> pd.Series:
+    """The text normalisation shared by training and prediction."""
+    text = _scrub(_as_text(text))
+    if params.strip_html:
+        text = _replace_where(text, "<", _HTML_TAG, " ")
+        text = _replace_where(text, "&", _ENTITY, lambda m: html.unescape(m.group(0)))
+    if params.placeholders:
+        text = _replace_where(text, ("http", "www."), _URL, f" {URL_TOKEN} ")
+        text = _replace_where(text, "@", _MENTION, f" {USER_TOKEN} ")
+    if params.lowercase:
+        text = text.str.lower()
+    if params.squeeze_repeats:
+        # a backreference: Arrow's RE2 engine (pyarrow string storage) rejects it on some
+        # pandas versions, so this step runs on Python's re engine, on the rows that can
+        # match only: a repeated ASCII letter or any non-ASCII character
+        candidates = text.str.contains(_ASCII_TRIPLE, regex=True)
+        if candidates.any():
+            rows = candidates.to_numpy(dtype=bool)
+            squeezed = (
+                text[rows]
+                .astype(pd.StringDtype("python"))
+                .str.replace(_REPEATED_LETTER, r"\1\1", regex=True)
+            )
+            text = text.copy()
+            text[rows] = squeezed.astype(text.dtype)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+# a superset of the rows _REPEATED_LETTER can change, in a pattern RE2 runs (no backreference)
+_ASCII_TRIPLE = (
+    "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    + r"|[^\x00-\x7f]"
+)
+
+
+def _replace_where(text: pd.Series, needles, pattern: str, repl) -> pd.Series:
+    """``text.str.replace(pattern, repl)`` run only on rows holding one of the literal
+    ``needles`` that every match contains (a fast column scan); other rows cannot match."""
+    needles = (needles,) if isinstance(needles, str) else needles
+    rows = np.zeros(len(text), dtype=bool)
+    for needle in needles:
+        rows |= text.str.contains(needle, regex=False).to_numpy(dtype=bool)
+    if not rows.any():
+        return text
+    if rows.all():
+        return text.str.replace(pattern, repl, regex=True)
+    out = text.copy()
+    out[rows] = text[rows].str.replace(pattern, repl, regex=True)
+    return out
+
+
+def _as_text(text: pd.Series) -> pd.Series:
+    """Any values -> Arrow-backed strings ("" for missing). Python strings (prediction input)
+    may hold lone surrogates, which Arrow cannot encode: they become U+FFFD first."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        return text.astype("string").fillna("")
+    text = text.astype(pd.StringDtype("python")).fillna("")
+    return text.str.replace(_SURROGATE, "\ufffd", regex=True).astype("string")
+
+
+def _scrub(text: pd.Series) -> pd.Series:
+    """NFC ("e" + combining accent -> "é"), control characters -> space, invisible format
+    characters removed; only on rows with something besides printable ASCII (one scan)."""
+    rows = text.str.contains(r"[^\x09\x0a\x0d\x20-\x7e]", regex=True).to_numpy(dtype=bool)
+    if not rows.any():
+        return text
+    odd = text[rows].str.normalize("NFC").str.replace(_CONTROL, " ", regex=True)
+    out = text.copy()
+    out[rows] = odd.str.replace(_INVISIBLE, "", regex=True)
+    return out
+
+
+def _label_keys(labels: pd.Series) -> pd.Series:
+    keys = labels.astype("string").str.strip().str.lower()
+    return keys.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # "1.0" from float columns
+
+
+def resolve_label_map(labels: pd.Series, label_map: dict[str, int] | None) -> dict[str, int]:
+    """The mapping to apply: ``label_map`` if given; else the default (0/1, neg/pos,
+    negative/positive) when it covers both classes; else, with exactly two distinct values,
+    the numerically larger or the positive-sounding one is 1."""
+    if label_map:
+        mapping = {str(k).strip().lower(): v for k, v in label_map.items()}
+        bad = {k: v for k, v in mapping.items() if v not in (0, 1)}
+        if bad:
+            raise CleanError(f"data.label_map must map to 0 or 1; got {bad}")
+        return mapping
+    values = set(_label_keys(labels).dropna().unique()) - {""}
+    if {DEFAULT_LABEL_MAP[v] for v in values if v in DEFAULT_LABEL_MAP} == {0, 1}:
+        return dict(DEFAULT_LABEL_MAP)
+    if len(values) == 2:
+        low, high = sorted(values)
+        try:
+            low, high = sorted(values, key=float)
+            return {low: 0, high: 1}
+        except ValueError:
+            pass
+        for neg, pos in ((low, high), (high, low)):
+            if neg in _NEGATIVE_WORDS and pos in _POSITIVE_WORDS:
+                return {neg: 0, pos: 1}
+        raise CleanError(
+            f"labels are {low!r} and {high!r}: which one is positive? Set "
+            f"data.label_map, e.g. '{{{low}: 0, {high}: 1}}'"
+        )
+    return dict(DEFAULT_LABEL_MAP)
+
+
+def map_labels(labels: pd.Series, label_map: dict[str, int] | None) -> pd.Series:
+    """Raw labels -> 0/1 (nullable); values outside the mapping become <NA>."""
+    mapping = resolve_label_map(labels, label_map)
+    return _label_keys(labels).map(mapping).astype("Int8")
+
+
+def clean_table(
+    raw: pd.DataFrame,
+    params: CleanParams,
+    label_map: dict[str, int] | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, CleanReport]:
+    report = CleanReport(rows_in=len(raw))
+    mapping = resolve_label_map(raw["label"], label_map)
+    present = set(_label_keys(raw["label"]).dropna().unique())
+    report.label_map = {k: v for k, v in mapping.items() if k in present}  # what was applied
+    raw_text = raw["text"].astype("string").fillna("")
+    frame = pd.DataFrame(
+        {"text": normalize_text(raw_text, params), "label": map_labels(raw["label"], mapping)}
+    )
+    if "split" in raw.columns:
+        frame["split"] = raw["split"].astype("string").to_numpy()
+    frame["_undecodable"] = raw_text.str.contains("\ufffd", regex=False).to_numpy()
+
+    def drop(mask: pd.Series, reason: str) -> None:
+        nonlocal frame
+        report.dropped[reason] = int(mask.sum())
+        frame = frame[~mask.to_numpy()]
+
+    drop(frame["label"].isna(), "unknown_label")
+    drop(frame["_undecodable"], "undecodable")
+    words = frame["text"].str.count(r"\w+")
+    drop(words == 0, "empty")
+    drop(words[~(words == 0).to_numpy()] < params.min_tokens, "too_short")
+    if params.max_chars:
+        drop(frame["text"].str.len() > params.max_chars, "too_long")
+    else:
+        report.dropped["too_long"] = 0
+    if params.drop_duplicates:
+        # a text seen with both labels is ambiguous: drop every copy of it
+        drop(frame.groupby("text")["label"].transform("nunique") > 1, "conflicting_label")
+        drop(frame.duplicated("text"), "duplicate")
+    else:
+        report.dropped.update(conflicting_label=0, duplicate=0)
+    frame = frame.drop(columns="_undecodable").reset_index(drop=True)
+    if max_rows is not None and len(frame) > max_rows:
+        keep = sample_rows(frame, max_rows, seed)
+        report.dropped["sampled_out"] = len(frame) - len(keep)
+        frame = frame.iloc[keep].reset_index(drop=True)
+    else:
+        report.dropped["sampled_out"] = 0
+    frame["label"] = frame["label"].astype("int8")
+    report.rows_out = len(frame)
+    report.label_counts = {
+        str(k): int(v) for k, v in frame["label"].value_counts().sort_index().items()
+    }
+    if "split" in frame.columns:
+        report.split_counts = {
+            str(k): int(v) for k, v in frame["split"].value_counts().sort_index().items()
+        }
+    if frame.empty:
+        raise CleanError(
+            f"no rows left after cleaning ({report.dropped}); check data.text_column, "
+            "data.label_column and data.label_map"
+        )
+    if frame["label"].nunique() < 2:
+        raise CleanError(
+            f"only one class left after cleaning ({report.label_counts}); a classifier "
+            "needs both labels: check data.label_map"
+        )
+    return frame, report
+
+
+def sample_rows(frame: pd.DataFrame, n: int, seed: int) -> np.ndarray:
+    """Row positions of a seeded sample of ``n`` rows, stratified by label (and by the given
+    split when there is one), in their original order."""
+    from sklearn.model_selection import train_test_split
+
+    strata = frame["label"].astype(str)
+    if "split" in frame.columns:
+        strata = strata + "/" + frame["split"].astype(str)
+    counts = strata.value_counts()
+    stratify = strata.to_numpy() if counts.min() >= 2 and n >= len(counts) else None
+    keep, _ = train_test_split(
+        np.arange(len(frame)), train_size=n, stratify=stratify, random_state=seed
+    )
+    return np.sort(keep)
+
+
+def clean(
+    raw: pd.DataFrame,
+    params: CleanParams,
+    label_map: dict[str, int] | None,
+    out_path: str | Path,
+    report_path: str | Path,
+    max_rows: int | None = None,
+    seed: int = 0,
+) -> CleanReport:
+    """Stage: raw frame -> data/interim/clean.parquet + reports/clean_report.json."""
+    frame, report = clean_table(raw, params, label_map, max_rows, seed)
+    with atomic_path(out_path) as tmp:
+        frame.to_parquet(tmp, index=False)
+    write_json(report_path, asdict(report))
+    return report

@@ -1,0 +1,196 @@
+import pandas as pd
+import pytest
+
+from birnn.config import CleanParams
+from birnn.tasks.text.clean import (
+    REASONS,
+    CleanError,
+    clean,
+    clean_table,
+    map_labels,
+    normalize_text,
+    resolve_label_map,
+)
+
+
+def test_normalize_strips_markup_entities_case_and_space():
+    out = normalize_text(
+        pd.Series(["Great <br />MOVIE", "fun &amp; games", None, "  a \t b "]), CleanParams()
+    )
+    assert out.tolist() == ["great movie", "fun & games", "", "a b"]
+
+
+def test_default_and_custom_label_maps():
+    assert map_labels(pd.Series(["1", "0", "positive", "neg", "1.0", "maybe"]), None).tolist() == [
+        1,
+        0,
+        1,
+        0,
+        1,
+        pd.NA,
+    ]
+    assert map_labels(pd.Series(["4", "0"]), {"4": 1, "0": 0}).tolist() == [1, 0]
+    with pytest.raises(CleanError, match="0 or 1"):
+        map_labels(pd.Series(["1"]), {"1": 4})
+
+
+def test_clean_drops_and_counts_every_reason(reviews):
+    frame, report = clean_table(reviews, CleanParams())
+    assert report.rows_in == 10
+    assert report.dropped == {
+        "unknown_label": 0,
+        "undecodable": 0,
+        "empty": 2,
+        "too_short": 0,
+        "too_long": 0,
+        "conflicting_label": 2,
+        "duplicate": 1,
+        "sampled_out": 0,
+    }
+    assert report.rows_out == len(frame) == 5
+    assert set(frame["label"]) == {0, 1} and frame["text"].is_unique
+    assert "ambiguous one" not in set(frame["text"])
+
+
+def test_one_class_is_a_clear_error():
+    with pytest.raises(CleanError, match="only one class"):
+        clean_table(pd.DataFrame({"text": ["a", "b"], "label": ["1", "1"]}), CleanParams())
+
+
+def test_nothing_left_is_a_clear_error():
+    with pytest.raises(CleanError, match="no rows left"):
+        clean_table(
+            pd.DataFrame({"text": ["a", "b", "c"], "label": ["x", "y", "z"]}), CleanParams()
+        )
+
+
+def test_stage_writes_parquet_and_report(tmp_path, reviews):
+    report = clean(
+        reviews, CleanParams(), None, tmp_path / "clean.parquet", tmp_path / "report.json"
+    )
+    assert pd.read_parquet(tmp_path / "clean.parquet").shape == (report.rows_out, 2)
+    assert (tmp_path / "report.json").is_file()
+
+
+def test_tweet_normalisation():
+    raw = pd.Series(
+        [
+            "@Bob_1 Sooooo GOOD!!! http://t.co/x &lt;3 &quot;hi&quot; &amp; bye",
+            "see www.example.com/a?b=1 mail me@x.com :) &#39;ok&#39; &eacute;t&eacute;",
+        ]
+    )
+    out = normalize_text(raw, CleanParams())
+    assert out.tolist() == [
+        'xxuser soo good!!! xxurl <3 "hi" & bye',
+        "see xxurl mail me@x.com :) 'ok' été",
+    ]
+    off = CleanParams(placeholders=False, squeeze_repeats=False)
+    assert normalize_text(pd.Series(["@bob sooo"]), off).tolist() == ["@bob sooo"]
+
+
+def test_imdb_markup_is_removed_but_hearts_survive():
+    out = normalize_text(pd.Series(["Great film.<br /><br />Loved <i>it</i> <3"]), CleanParams())
+    assert out.tolist() == ["great film. loved it <3"]
+
+
+def test_every_reason_is_counted_and_sums_up():
+    raw = pd.DataFrame(
+        {
+            "text": [
+                "good",
+                "bad",
+                "caf\ufffd bad bytes",
+                "",
+                "abc " * 12,
+                "same",
+                "same",
+                "dup",
+                "dup",
+                "two words",
+                "not good",
+                "fine",
+            ],
+            "label": [
+                "pos",
+                "neg",
+                "pos",
+                "neg",
+                "pos",
+                "pos",
+                "neg",
+                "neg",
+                "neg",
+                "pos",
+                "neg",
+                "maybe",
+            ],
+        }
+    )
+    frame, report = clean_table(raw, CleanParams(max_chars=40, min_tokens=1), None)
+    assert set(report.dropped) == set(REASONS)
+    assert report.dropped == {
+        "unknown_label": 1,
+        "undecodable": 1,
+        "empty": 1,
+        "too_short": 0,
+        "too_long": 1,
+        "conflicting_label": 2,
+        "duplicate": 1,
+        "sampled_out": 0,
+    }
+    assert report.rows_in == report.rows_out + sum(report.dropped.values())
+    assert sorted(frame["text"]) == ["bad", "dup", "good", "not good", "two words"]
+    _, report = clean_table(raw, CleanParams(min_tokens=2), None)
+    assert report.dropped["too_short"] == 6  # good, bad, same x2, dup x2
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (["positive", "negative"], {"negative": 0, "positive": 1}),
+        (["Positive", "NEGATIVE", "positive"], {"negative": 0, "positive": 1}),
+        (["good", "bad"], {"bad": 0, "good": 1}),
+        (["0", "4"], {"0": 0, "4": 1}),
+        (["2", "1"], {"1": 0, "2": 1}),
+        (["1.0", "0.0"], {"0": 0, "1": 1}),
+    ],
+)
+def test_two_distinct_labels_are_mapped_automatically(values, expected):
+    mapping = resolve_label_map(pd.Series(values), None)
+    assert {k: mapping[k] for k in expected} == expected
+
+
+def test_two_unknown_labels_ask_for_a_map():
+    with pytest.raises(CleanError, match="data.label_map"):
+        resolve_label_map(pd.Series(["cat", "dog"]), None)
+
+
+def test_three_labels_keep_the_known_two_and_count_the_rest():
+    raw = pd.DataFrame({"text": ["a", "b", "c"], "label": ["positive", "negative", "neutral"]})
+    frame, report = clean_table(raw, CleanParams())
+    assert report.dropped["unknown_label"] == 1 and frame["label"].tolist() == [1, 0]
+
+
+def test_max_rows_is_a_stratified_seeded_sample():
+    raw = pd.DataFrame(
+        {"text": [f"text {i}" for i in range(1000)], "label": ["1"] * 800 + ["0"] * 200}
+    )
+    frame, report = clean_table(raw, CleanParams(), None, max_rows=100, seed=3)
+    again, _ = clean_table(raw, CleanParams(), None, max_rows=100, seed=3)
+    other, _ = clean_table(raw, CleanParams(), None, max_rows=100, seed=4)
+    assert len(frame) == 100 and report.dropped["sampled_out"] == 900
+    assert frame["label"].value_counts().to_dict() == {1: 80, 0: 20}
+    assert frame.equals(again) and not frame.equals(other)
+
+
+def test_given_split_column_is_kept_and_stratified_by_sampling():
+    raw = pd.DataFrame(
+        {
+            "text": [f"review {i}" for i in range(400)],
+            "label": (["pos"] * 100 + ["neg"] * 100) * 2,
+            "split": ["train"] * 200 + ["test"] * 200,
+        }
+    )
+    frame, report = clean_table(raw, CleanParams(), None, max_rows=100, seed=1)
+    assert report.split_counts == {"test": 50, "train": 50}
+    assert frame.groupby(["split", "label"]).size().tolist() == [25, 25, 25, 25]

@@ -1,0 +1,76 @@
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from birnn.files import atomic_dir, atomic_path, exclusive_lock, sha256_tree, write_json
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path):
+    target = tmp_path / "out.json"
+    write_json(target, {"v": 1})
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("disk full")
+    assert target.read_text().strip().endswith("}") and '"v": 1' in target.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_failed_folder_write_keeps_the_previous_folder(tmp_path):
+    target = tmp_path / "model"
+    with atomic_dir(target) as tmp:
+        (tmp / "a").write_text("good")
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as tmp:
+            (tmp / "a").write_text("bad")
+            raise RuntimeError("killed")
+    assert (target / "a").read_text() == "good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_tree_hash_changes_with_content(tmp_path):
+    (tmp_path / "x").write_text("1")
+    first = sha256_tree(tmp_path)
+    (tmp_path / "x").write_text("2")
+    assert sha256_tree(tmp_path) != first
+
+
+HOLD = (
+    "import sys; from birnn.files import exclusive_lock\n"
+    "with exclusive_lock(sys.argv[1]):\n    print('held', flush=True); sys.stdin.read()"
+)
+
+
+def test_a_run_lock_waits_for_a_live_holder_and_a_killed_holder_frees_it(tmp_path):
+    lock = tmp_path / "run.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lock)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        told = []
+
+        def kill_holder_soon(description: str) -> None:  # kill -9: no finally, no cleanup runs
+            told.append(description)
+            threading.Timer(0.5, os.kill, (holder.pid, signal.SIGKILL)).start()
+
+        started = time.monotonic()
+        with exclusive_lock(lock, on_wait=kill_holder_soon) as waited:
+            assert holder.wait(timeout=10) == -signal.SIGKILL
+        assert told and told[0].startswith(
+            f"pid {holder.pid} ("
+        )  # the waiter learns whom it waits for
+        assert 0.4 < waited <= time.monotonic() - started < 10
+        with exclusive_lock(lock, on_wait=told.append) as waited:  # free now: no wait
+            assert waited == 0.0 and len(told) == 1
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)

@@ -1,0 +1,286 @@
+"""Real MLflow (embedded sqlite store in a temp folder), no mocks."""
+
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from birnn.config import parse_params
+from birnn.files import read_json, write_json
+from birnn.layout import Layout
+from birnn.tracking import FINGERPRINT_TAG, experiment_name, log_pipeline, track
+
+mlflow = pytest.importorskip("mlflow")
+
+NAMES = ["lstm-concat", "gru-ave", "tfidf-logreg"]
+
+
+@pytest.fixture
+def outputs(tmp_path):
+    layout = {k: tmp_path / k for k in ("metrics", "models", "curves", "reports", "processed")}
+    for path in layout.values():
+        path.mkdir()
+    (layout["processed"] / "test.npz").write_bytes(b"x")
+    for i, name in enumerate(NAMES):
+        write_json(
+            layout["metrics"] / f"{name}.json",
+            {
+                "variant": name,
+                "kind": "rnn",
+                "cell": name.split("-")[0],
+                "merge_mode": name.split("-")[1],
+                "accuracy": 0.5 + i / 10,
+            },
+        )
+        if name != "tfidf-logreg":
+            (layout["models"] / name).mkdir()
+            (layout["models"] / name / "model.keras").write_bytes(b"weights")
+            write_json(
+                layout["models"] / name / "history.json",
+                {
+                    "loss": [0.7, 0.5, 0.4],
+                    "val_loss": [0.7, 0.6, 0.65],
+                    "accuracy": [0.5, 0.7, 0.8],
+                },
+            )
+    write_json(
+        layout["reports"] / "comparison.json", {"best_variant": "gru-ave", "best_accuracy": 0.6}
+    )
+    params = parse_params(
+        {
+            "tracking": {
+                "uri": f"sqlite:///{tmp_path}/mlflow.db",
+                "artifact_root": str(tmp_path / "artifacts"),
+            }
+        }
+    )
+    paths = dict(
+        metrics_dir=layout["metrics"],
+        models_dir=layout["models"],
+        curves_dir=layout["curves"],
+        reports_dir=layout["reports"],
+        processed_dir=layout["processed"],
+    )
+    return params, paths
+
+
+def test_parent_and_child_runs_with_curves_metrics_and_model(outputs, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params, paths = outputs
+    result = log_pipeline(params, NAMES, **paths)
+    client = mlflow.MlflowClient(params.tracking.uri)
+    exp = client.get_experiment_by_name(experiment_name(params))
+    runs = client.search_runs([exp.experiment_id])
+    parent = client.get_run(result["parent_run_id"])
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert len(runs) == 4 and len(children) == 3
+    assert (
+        parent.data.params["train.epochs"] == "8" and parent.data.tags["best_variant"] == "gru-ave"
+    )
+    child = next(r for r in children if r.data.tags["variant"] == "lstm-concat")
+    assert child.data.tags["cell"] == "lstm" and child.data.tags["merge_mode"] == "concat"
+    assert child.data.metrics["test_accuracy"] == pytest.approx(0.5)
+    steps = client.get_metric_history(child.info.run_id, "val_loss")
+    assert [(m.step, m.value) for m in steps] == [(1, 0.7), (2, 0.6), (3, 0.65)]
+    assert {a.path for a in client.list_artifacts(child.info.run_id)} >= {
+        "lstm-concat.json",
+        "plots",
+    }
+    assert {a.path for a in client.list_artifacts(child.info.run_id, "plots")} == {
+        "plots/curves.png"
+    }
+    # not a complete model folder (no vocab/variant.json): no model logged, nothing registered
+    assert "model_uri" not in child.data.tags and result["champion"] is None
+    assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert parent.data.tags[FINGERPRINT_TAG] == result["fingerprint"]
+
+
+def test_replaying_unchanged_outputs_creates_no_duplicate(outputs, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params, paths = outputs
+    first = log_pipeline(params, NAMES, **paths)
+    second = log_pipeline(params, NAMES, **paths)
+    assert second["created"] is False and second["parent_run_id"] == first["parent_run_id"]
+    write_json(paths["metrics_dir"] / "gru-ave.json", {"variant": "gru-ave", "accuracy": 0.99})
+    assert log_pipeline(params, NAMES, **paths)["created"] is True
+
+
+def test_unreachable_server_is_reported_and_outputs_stay(outputs, tmp_path, monkeypatch):
+    params, paths = outputs
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://user:secret@127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
+    result = track(params, NAMES, tmp_path / "tracking.json", **paths)
+    assert result["status"] == "failed" and "birnn log-runs" in result["fix"]
+    saved = read_json(tmp_path / "tracking.json")
+    assert saved["status"] == "failed" and "secret" not in json.dumps(saved)
+    assert (paths["metrics_dir"] / "gru-ave.json").is_file()
+
+
+def test_a_cumsum_model_is_recorded_but_not_logged_as_a_text_model(outputs, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params, paths = outputs
+    for name in ("lstm-concat", "gru-ave"):  # complete model folders of the cumsum task
+        write_json(
+            paths["models_dir"] / name / "vocab.json",
+            {"task": "cumsum", "words": [], "max_len": 10},
+        )
+        write_json(paths["models_dir"] / name / "variant.json", {"variant": name})
+    result = log_pipeline(params, NAMES, **paths)
+    client = mlflow.MlflowClient(params.tracking.uri)
+    parent = client.get_run(result["parent_run_id"])
+    child = next(
+        r
+        for r in client.search_runs([parent.info.experiment_id])
+        if r.data.tags.get("variant") == "gru-ave"
+    )
+    assert "model_uri" not in child.data.tags and "not text" in child.data.tags["model_not_logged"]
+    assert result["champion"] is None and "cumsum" in parent.data.tags["champion_not_registered"]
+    assert child.data.metrics["test_accuracy"] == pytest.approx(0.6)
+
+
+# --- a real trained variant: the pyfunc model, the registry's champion, `birnn predict` ---
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory):
+    """One tiny real variant (+ baseline), compared and logged to a temp sqlite store."""
+    from birnn import stages
+    from conftest import tiny_params
+
+    root = tmp_path_factory.mktemp("tracked")
+    params = tiny_params(
+        variants={
+            "cells": ["gru"],
+            "merge_modes": ["concat"],
+            "unidirectional": [],
+            "seeds": [7, 8],
+        },
+        train={"epochs": 1},
+        tracking={"uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "artifacts")},
+    )
+    layout = Layout(root)
+    for step in (
+        stages.run_download,
+        stages.run_clean,
+        stages.run_tokenize,
+        stages.run_split,
+        stages.run_baseline,
+    ):
+        step(params, layout)
+    stages.run_train(params, layout, "gru-concat")
+    stages.run_evaluate(params, layout, "gru-concat")
+    stages.run_compare(params, layout)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        result = stages.run_track(params, layout)
+    return params, layout, result
+
+
+def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
+    from birnn.serving.predict import Predictor
+
+    params, layout, result = logged
+    model = mlflow.pyfunc.load_model(f"models:/{result['models']['gru-concat']}")
+    assert [c.name for c in model.metadata.get_output_schema().inputs] == ["label", "probability"]
+    texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
+    as_list = model.predict(texts)
+    as_frame = model.predict(pd.DataFrame({"text": texts}))
+    expected = Predictor.from_dir(layout.model_dir("gru-concat")).probabilities(texts)
+    np.testing.assert_allclose(as_list["probability"], expected, rtol=1e-5)
+    np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
+    assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
+    local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
+    assert (local / "input_example.json").is_file() and (
+        local / "code" / "birnn" / "serving" / "predict.py"
+    ).is_file()
+    assert not list(local.rglob("seeds"))  # only the selected seed's model is shipped
+
+
+def test_each_seed_is_a_run_nested_under_its_variant(logged):
+    params, layout, _ = logged
+    client = mlflow.MlflowClient(params.tracking.uri)
+    children = json.loads((layout.reports_dir / "tracking.json").read_text())["children"]
+    variant_run = client.get_run(children["gru-concat"])
+    seeds = mlflow.search_runs(
+        [variant_run.info.experiment_id],
+        output_format="list",
+        filter_string=f"tags.mlflow.parentRunId = '{variant_run.info.run_id}'",
+    )
+    assert sorted(r.data.tags["seed"] for r in seeds) == ["7", "8"]
+    assert all(r.data.tags["kind"] == "seed" and "test_accuracy" in r.data.metrics for r in seeds)
+    mean = np.mean([r.data.metrics["test_accuracy"] for r in seeds])
+    assert variant_run.data.metrics["test_accuracy"] == pytest.approx(mean)
+    assert variant_run.data.metrics["test_n_seeds"] == 2
+    assert len(client.get_metric_history(seeds[0].info.run_id, "val_loss")) == 1  # one epoch
+
+
+def test_best_variant_is_the_champion_and_predict_uses_it(logged, tmp_path, capsys, monkeypatch):
+    from birnn.cli import main
+
+    params, layout, result = logged
+    client = mlflow.MlflowClient(params.tracking.uri)
+    version = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    assert (
+        version.tags["variant"] == "gru-concat"
+        and result["champion"] == "models:/builtin-sentiment@champion"
+    )
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", params.tracking.uri)
+    (tmp_path / "params.yaml").write_text("seed: 7\n")
+    cli = ["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict"]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("not bad at all\n\nawful\n")
+    assert main([*cli, "--file", str(texts)]) == 0
+    from_champion = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main([*cli, "--model", str(layout.model_dir("gru-concat")), "--file", str(texts)]) == 0
+    from_folder = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in from_champion] == ["not bad at all", "awful"]
+    assert from_champion == from_folder
+
+
+def test_predict_without_a_registry_falls_back_to_the_best_folder(
+    logged, tmp_path, capsys, monkeypatch
+):
+    from birnn.cli import main
+
+    _, layout, _ = logged
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/none.db")
+    (tmp_path / "params.yaml").write_text("seed: 7\n")
+    assert (
+        main(
+            [
+                "--params",
+                str(tmp_path / "params.yaml"),
+                "--root",
+                str(layout.root),
+                "predict",
+                "great acting",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["label"] in (0, 1)
+    assert not (tmp_path / "none.db").exists()  # looking for a champion creates no store
+
+
+def test_redaction_masks_userinfo_and_token_query_values():
+    from birnn.tracking import _redact
+
+    text = "failed: https://bob:pw@host:5000/api?token=abc&x=1 and http://plain/ok"
+    out = _redact(text)
+    assert "pw" not in out and "abc" not in out and "x=1" in out and "http://plain/ok" in out
+
+
+def test_pyfunc_input_keeps_raw_values_for_the_predictor():
+    import pandas as pd
+
+    from birnn.serving.pyfunc import texts_from_input
+
+    raw = texts_from_input(pd.DataFrame({"text": ["ok", None, float("nan"), b"bytes"]}))
+    assert raw[0] == "ok" and raw[1] is None and raw[3] == b"bytes"
