@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-fast lint format ui flow bench schedule
+.PHONY: setup run test test-fast lint format ui flow bench bench-real schedule
 
 SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
 
@@ -61,5 +61,10 @@ ui: setup
 # the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;
 # e.g. make bench BENCH_ARGS='--skip dvc --train-rows 20000'; KERAS_BACKEND=jax make bench JAX=1
 # (benchmarks/ is a package at the repo root, outside the wheel: python -m benchmarks -h)
+# real development text beside the project's TF-IDF (../shared/data; tens of minutes on 2 cores):
+# reports/bench_real.{json,md}; e.g. make bench-real BENCH_REAL_ARGS='--only airline'
+bench-real: setup
+	$(BIN)/python -m benchmarks real $(BENCH_REAL_ARGS)
+
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

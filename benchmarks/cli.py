@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import __doc__ as OVERVIEW
+from benchmarks import real_data
 from benchmarks.data_stages import data_stages_at_scale, run_data_stages
 from benchmarks.dvc_noop import dvc_noop
 from benchmarks.machine import machine_info
@@ -30,7 +31,7 @@ from benchmarks.training_speed import training_comparison
 from birnn.config import load_params, parse_overrides
 
 PARTS = ("data", "dvc", "sweep", "training")
-COMMANDS = ("all", "sweep", "_data-stages")
+COMMANDS = ("all", "sweep", "real", "_data-stages")
 DEFAULT_DATA_SIZES = [100_000, 400_000, 1_600_000]
 
 
@@ -126,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", default=str(SWEEP_REPORT))
     p.add_argument("--quiet", action="store_true", help="print one JSON line, no logs")
+    r = sub.add_parser("real", help="the DAG on real development data, beside TF-IDF")
+    r.add_argument("--data-dir", default="../shared/data", help="folder of sst2.csv etc.")
+    r.add_argument("--only", action="append", choices=list(real_data.DATASETS), default=[])
+    r.add_argument("--params", default="params.yaml")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    r.add_argument("--workdir", default=None, help="keep the runs' outputs here")
+    r.add_argument("--json", default=str(real_data.JSON_REPORT))
+    r.add_argument("--md", default=str(real_data.MARKDOWN_REPORT))
     c = sub.add_parser(
         "_data-stages",
         help="internal: one size of the data stages, in the "
@@ -147,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "real":
+        return _real(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-bench-"))
     try:
@@ -175,4 +186,22 @@ def _sweep(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in SUMMARY_KEYS}, indent=None if args.quiet else 2))
+    return 0
+
+
+def _real(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-real-"))
+    try:
+        result = real_data.real_data(
+            Path(args.data_dir),
+            workdir,
+            args.only or list(real_data.DATASETS),
+            args.params,
+            parse_overrides(args.set),
+        )
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(real_data.write(result, args.json, args.md))
     return 0

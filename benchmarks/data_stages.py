@@ -17,8 +17,8 @@ from birnn.pipeline import STAGES
 if TYPE_CHECKING:
     import pandas as pd
 
-# download .. split: every stage before the first per-variant one (the data, not the models)
-PREPARE = tuple(itertools.takewhile(lambda stage: not stage.per_variant, STAGES))
+# download .. split: the data stages (pretrain, after them, already learns: a model stage)
+PREPARE = tuple(STAGES[: [stage.name for stage in STAGES].index("split") + 1])
 # the timed total leaves out download: with data.source=csv it only copies the generated
 # CSV into data/raw
 DATA_STAGES = tuple(stage.name for stage in PREPARE if stage.name != "download")

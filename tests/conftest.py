@@ -21,8 +21,8 @@ def tiny_params(**sections) -> Params:
         "seed": 7,
         "data": {"builtin_size": 400},
         "split": {"min_count": 1},
-        "model": {"embedding_dim": 8, "units": 4},
-        "train": {"epochs": 2, "batch_size": 64, "patience": 1},
+        "model": {"embedding_dim": 8, "units": 4, "pretrained": "none"},
+        "train": {"epochs": 2, "batch_size": 64, "patience": 1, "plateau_margin": None},
     }
     for section, values in sections.items():
         if isinstance(values, dict):

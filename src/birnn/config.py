@@ -102,8 +102,20 @@ class DataParams(_Strict):
     )
     text_column: str = "text"
     label_column: str = "label"
-    label_map: dict[str, Literal[0, 1]] | None = Field(
-        None, description="raw label -> 0/1, e.g. {'negative': 0, 'positive': 1}"
+    label_map: dict[str, Literal[0, 1] | None] | None = Field(
+        None,
+        description="raw label -> 0/1, or null to drop it, e.g. {negative: 0, positive: 1, "
+        "neutral: null}",
+    )
+    split_column: str | None = Field(
+        None,
+        description="csv: a column of train / test (optionally val) that split.strategy: given "
+        "keeps as the split",
+    )
+    unlabeled_path: str | None = Field(
+        None,
+        description="csv: a local CSV/TSV/parquet of unlabeled texts (column data.text_column) "
+        "that the pretrain stage learns from besides the training split",
     )
     max_rows: int | None = Field(
         None, gt=0, description="keep a stratified, seeded sample of this many rows"
@@ -144,7 +156,8 @@ class CleanParams(_Strict):
 class SplitParams(_Strict):
     strategy: Literal["stratified", "given"] = Field(
         "stratified",
-        description="given = keep the source's own train/test split (imdb); val from train",
+        description="given = keep the data's own split (imdb, or data.split_column of a csv); "
+        "val from train when it has none",
     )
     test_size: float = Field(0.15, gt=0, lt=1)
     val_size: float = Field(0.15, gt=0, lt=1)
@@ -174,7 +187,7 @@ class SplitParams(_Strict):
 
 
 class ModelParams(_Strict):
-    embedding_dim: int = Field(64, gt=0)
+    embedding_dim: int = Field(100, gt=0)
     units: int = Field(32, gt=0)
     spatial_dropout: float = Field(0.1, ge=0, lt=1)
     dropout: float = Field(0.2, ge=0, lt=1)
@@ -183,7 +196,7 @@ class ModelParams(_Strict):
     mask_zero: bool = True
     layers: int = Field(1, ge=1, le=4, description="stacked recurrent layers")
     pooling: Literal["last", "max", "mean"] = Field(
-        "last", description="last state, or max/mean over time of the sequence output"
+        "max", description="max/mean over time of the sequence output, or the last state"
     )
     dense_units: int = Field(0, ge=0, description="hidden dense layer before the output; 0 = none")
     embeddings: Literal["none", "glove"] = Field(
@@ -192,6 +205,11 @@ class ModelParams(_Strict):
     embeddings_path: str | None = Field(None, description="e.g. glove.twitter.27B.200d.txt")
     embeddings_trainable: bool = Field(
         True, description="fine-tune pretrained vectors (False: frozen)"
+    )
+    pretrained: Literal["none", "word2vec"] = Field(
+        "none",
+        description="word2vec: every variant starts from word vectors the pretrain stage learns "
+        "on the training texts (and data.unlabeled_path); none: random initial embeddings",
     )
 
     @model_validator(mode="after")
@@ -205,9 +223,9 @@ class ModelParams(_Strict):
 
 
 class TrainParams(_Strict):
-    epochs: int = Field(8, gt=0)
+    epochs: int = Field(6, gt=0)
     batch_size: int = Field(256, gt=0)
-    patience: int = Field(3, ge=0, description="early stopping on val_loss, best weights restored")
+    patience: int = Field(2, ge=0, description="early stopping on val_loss, best weights restored")
     min_delta: float = Field(1e-4, ge=0, description="smallest val_loss drop that counts")
     learning_rate: float = Field(5e-3, gt=0)
     lr_patience: int = Field(
@@ -222,6 +240,23 @@ class TrainParams(_Strict):
     mixed_precision: bool = Field(
         False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)"
     )
+    plateau_margin: float | None = Field(
+        0.02,
+        ge=0,
+        lt=1,
+        description="validation loss must fall this share below the trivial loss (predicting "
+        "the class prior) before patience counts; a variant that never does did not learn. "
+        "null: no such rule (patience counts from the first epoch, every variant is ranked)",
+    )
+
+
+class PretrainParams(_Strict):
+    """The pretrain stage: word vectors every variant starts from (model.pretrained)."""
+
+    window: int = Field(5, ge=1, description="word2vec context window")
+    epochs: int = Field(10, ge=1, description="passes over the texts")
+    min_count: int = Field(1, ge=1, description="words seen fewer times keep random vectors")
+    skip_gram: bool = Field(True, description="skip-gram (true) or CBOW (false)")
 
 
 class VariantParams(_Strict):
@@ -296,6 +331,7 @@ class Params(_Strict):
     split: SplitParams = SplitParams()
     model: ModelParams = ModelParams()
     train: TrainParams = TrainParams()
+    pretrain: PretrainParams = PretrainParams()
     variants: VariantParams = VariantParams()
     tracking: TrackingParams = TrackingParams()
     orchestration: OrchestrationParams = OrchestrationParams()

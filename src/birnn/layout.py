@@ -41,6 +41,10 @@ class Layout:
         return self.root / "models"
 
     @property
+    def pretrained_dir(self) -> Path:
+        return self.models_dir / "pretrained"
+
+    @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
 

@@ -1,7 +1,8 @@
 """The pipeline, declared once: the ordered stage registry that the CLI, the Prefect flow, the
 benchmark and the tests iterate, and that dvc.yaml is checked against.
 
-    download -> clean -> tokenize -> split -> train@v -> evaluate@v -> baseline -> compare -> track
+    download -> clean -> tokenize -> split -> pretrain -> train@v -> evaluate@v -> baseline
+             -> compare -> track
 
 A per-variant stage runs once for every variant params select; dvc.yaml spells it as a
 ``matrix`` (bidirectional) plus a ``foreach`` named ``<stage>_uni`` (one-way references).
@@ -46,6 +47,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("clean", stages.run_clean, help="normalise text and labels, report dropped rows"),
     Stage("tokenize", stages.run_tokenize, help="split texts into tokens"),
     Stage("split", stages.run_split, help="train/val/test split, vocabulary, padding"),
+    Stage("pretrain", stages.run_pretrain, help="word vectors from the training texts"),
     Stage("train", stages.run_train, per_variant=True, help="train one variant"),
     Stage(
         "evaluate",

@@ -59,6 +59,25 @@ def run_split(params: Params, layout: Layout) -> dict:
     )
 
 
+def run_pretrain(params: Params, layout: Layout) -> dict:
+    from birnn.modeling import pretrain
+
+    unlabeled = []
+    if params.data.unlabeled_path and params.model.pretrained != "none":
+        unlabeled = pretrain.unlabeled_tokens(
+            params.data.unlabeled_path, params.data.text_column, params.clean
+        )
+    summary = pretrain.pretrain(
+        layout.processed_dir,
+        params.model,
+        params.pretrain,
+        params.seed,
+        layout.pretrained_dir,
+        unlabeled,
+    )
+    return _done("pretrain", summary)
+
+
 def run_train(params: Params, layout: Layout, variant: str) -> dict:
     from birnn.modeling import train
 
@@ -72,6 +91,7 @@ def run_train(params: Params, layout: Layout, variant: str) -> dict:
         layout.model_dir(variant),
         layout.curve_path(variant),
         layout.checkpoint_dir(variant),
+        layout.pretrained_dir,
     )
     return _done(f"train {variant}", summary)
 
@@ -85,7 +105,17 @@ def run_evaluate(params: Params, layout: Layout, variant: str) -> dict:
         layout.metrics_path(variant),
         layout.predictions_path(variant),
     )
-    keys = ("status", "error", "accuracy", "f1", "roc_auc", "probe_accuracy", "sequence_accuracy")
+    keys = (
+        "status",
+        "error",
+        "reason",
+        "val_accuracy",
+        "accuracy",
+        "f1",
+        "roc_auc",
+        "probe_accuracy",
+        "sequence_accuracy",
+    )
     return _done(f"evaluate {variant}", _some(result, keys))
 
 

@@ -25,7 +25,7 @@ def test_generated_tweets_look_like_tweets():
     assert frame.equals(data_stages.generate_tweets(3000, seed=1))
 
 
-def test_data_stages_are_the_registry_up_to_the_first_per_variant_stage():
+def test_data_stages_are_the_registry_up_to_split():
     assert [s.name for s in data_stages.PREPARE] == ["download", "clean", "tokenize", "split"]
     assert data_stages.DATA_STAGES == ("clean", "tokenize", "split")
     assert all(s in STAGES for s in data_stages.PREPARE)
@@ -129,6 +129,7 @@ def test_sweep_steps_follow_the_registry_variant_by_variant():
         "clean",
         "tokenize",
         "split",
+        "pretrain",
         "train gru-sum",
         "evaluate gru-sum",
         "train lstm-sum",

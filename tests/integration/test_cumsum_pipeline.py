@@ -22,7 +22,7 @@ CUMSUM = {
     "seed": 5,
     "data": {"source": "cumsum", "cumsum_rows": 300, "cumsum_length": 8},
     "variants": {"cells": ["gru"], "merge_modes": ["concat", "sum"], "unidirectional": ["lstm"]},
-    "train": {"epochs": 2},
+    "train": {"epochs": 2, "plateau_margin": None},
     "tracking": {"enabled": False},
 }
 VARIANTS = ["gru-concat", "gru-sum", "lstm-uni"]

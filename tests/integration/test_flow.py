@@ -32,7 +32,7 @@ TINY = {
     "data": {"builtin_size": 400},
     "split": {"min_count": 1},
     "model": {"embedding_dim": 8, "units": 4},
-    "train": {"epochs": 1, "batch_size": 64, "patience": 1},
+    "train": {"epochs": 1, "batch_size": 64, "patience": 1, "plateau_margin": None},
     "variants": {"cells": ["lstm", "gru"], "merge_modes": ["concat", "mul"], "unidirectional": []},
     "tracking": {"enabled": False},
 }

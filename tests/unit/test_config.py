@@ -83,7 +83,7 @@ def test_variant_names_round_trip():
 
 def test_flat_params_are_dotted():
     flat = parse_params({}).flat()
-    assert flat["train.epochs"] == 8 and flat["variants.cells"] == ["lstm", "gru", "simple_rnn"]
+    assert flat["train.epochs"] == 6 and flat["variants.cells"] == ["lstm", "gru", "simple_rnn"]
 
 
 def test_set_pairs_parse_as_yaml_and_a_missing_equals_is_a_params_error():

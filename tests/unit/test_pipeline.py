@@ -33,6 +33,7 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
         "clean",
         "tokenize",
         "split",
+        "pretrain",
         "train@gru-sum",
         "evaluate@gru-sum",
         "baseline",

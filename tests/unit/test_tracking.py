@@ -78,7 +78,7 @@ def test_parent_and_child_runs_with_curves_metrics_and_model(outputs, monkeypatc
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert len(runs) == 4 and len(children) == 3
     assert (
-        parent.data.params["train.epochs"] == "8" and parent.data.tags["best_variant"] == "gru-ave"
+        parent.data.params["train.epochs"] == "6" and parent.data.tags["best_variant"] == "gru-ave"
     )
     child = next(r for r in children if r.data.tags["variant"] == "lstm-concat")
     assert child.data.tags["cell"] == "lstm" and child.data.tags["merge_mode"] == "concat"

@@ -185,10 +185,12 @@ def read_raw(
         text_col, label_col = (
             ("text", "label") if data.source == "builtin" else (data.text_column, data.label_column)
         )
-    missing = [c for c in (text_col, label_col) if c not in frame.columns]
+    split_col = data.split_column if data.source == "csv" else None
+    wanted = [text_col, label_col] + ([split_col] if split_col else [])
+    missing = [c for c in wanted if c not in frame.columns]
     if missing:
         found = list(frame.columns)
-        hint = "Set data.text_column / data.label_column to the right names."
+        hint = "Set data.text_column / data.label_column / data.split_column to the right names."
         if len(found) == 1 and "\t" in str(found[0]):
             hint = (
                 "The header holds tabs: this looks like a tab-separated file read as CSV; "
@@ -200,7 +202,49 @@ def read_raw(
             f"{path}: no data rows (the file is empty or has only a header); check data.path"
         )
     _check_types(frame, path, text_col, label_col)
-    return frame[[text_col, label_col]].rename(columns={text_col: "text", label_col: "label"})
+    table = frame[[text_col, label_col]].rename(columns={text_col: "text", label_col: "label"})
+    if split_col:
+        table["split"] = split_names(frame[split_col], f"{path}: column {split_col!r}")
+    return table
+
+
+SPLIT_NAMES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+    "test": "test",
+    "testing": "test",
+}
+
+
+def split_names(values: pd.Series, where: str) -> pd.Series:
+    """A split column's values as train / val / test; anything else is an error that lists it."""
+    keys = values.astype("string").str.strip().str.lower()
+    named = keys.map(SPLIT_NAMES)
+    unknown = keys[named.isna()]
+    if len(unknown):
+        counts = unknown.fillna("").replace("", "<empty>").value_counts().head(10).to_dict()
+        raise SourceError(
+            f"{where} (data.split_column) holds values that name no split: {counts}; use "
+            f"train / test (and optionally val: val, valid, validation or dev)"
+        )
+    return named.astype("string")
+
+
+def read_texts(path: Path, text_column: str) -> list[str]:
+    """The non-empty texts of a local CSV/TSV/parquet file (e.g. data.unlabeled_path)."""
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found; point data.unlabeled_path at a local table")
+    frame = _read_table(path)
+    if text_column not in frame.columns:
+        raise SourceError(
+            f"{path}: no column {text_column!r} (data.text_column); found {list(frame.columns)}"
+        )
+    texts = frame[text_column].dropna().astype(str)
+    return texts[texts.str.strip() != ""].tolist()
 
 
 def raw_path(raw_dir: str | Path, data: DataParams) -> Path:

@@ -65,3 +65,12 @@ def seed_statistics(
         out[key] = float(np.mean(values)) if values else None
         out[f"{key}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
     return out
+
+
+def validation_scores(y_val: np.ndarray, prob: np.ndarray) -> dict:
+    """Accuracy and log loss on the validation split: what the comparison chooses by."""
+    y_val, prob = np.asarray(y_val).reshape(-1), np.asarray(prob).reshape(-1)
+    return {
+        "val_accuracy": float(np.mean((prob >= 0.5) == (y_val == 1))),
+        "val_loss": float(skm.log_loss(y_val, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1])),
+    }

@@ -51,6 +51,8 @@ class TrainSummary:
     seed: int = 0  # the seed of this model (of the selected one when several were trained)
     seeds_ok: int = 1
     seeds_failed: int = 0
+    learned: bool = True  # validation loss left the trivial plateau (train.plateau_margin)
+    trivial_val_loss: float | None = None
 
 
 @dataclass
@@ -67,6 +69,7 @@ class _LoopState:
     learning_rate: float = 0.0
     seconds: float = 0.0
     resumed_from_epoch: int = 0
+    trivial_val_loss: float = math.log(2)
 
 
 def seed_everything(seed: int) -> None:
@@ -124,8 +127,10 @@ def train_variant(
     model_dir: str | Path,
     curves_path: str | Path,
     checkpoint_dir: str | Path | None = None,
+    pretrained_dir: str | Path | None = None,
 ) -> TrainSummary:
-    """Stage: processed split -> models/<variant>/ + reports/curves/<variant>.csv.
+    """Stage: processed split (+ the pretrain stage's vectors) -> models/<variant>/ +
+    reports/curves/<variant>.csv.
 
     One model per seed. With several seeds, every seed's model lands in
     ``models/<variant>/seeds/seed-<n>/`` and the one with the lowest validation loss (never
@@ -138,7 +143,7 @@ def train_variant(
     cell, merge_mode, direction = parse_variant(variant)
     processed_dir = Path(processed_dir)
     checkpoint_dir = Path(checkpoint_dir or Path(model_dir).parent / ".checkpoints" / variant)
-    data = _TrainingData.load(processed_dir, model_params, seeds[0])
+    data = _TrainingData.load(processed_dir, model_params, seeds[0], pretrained_dir)
     _set_precision(train_params.mixed_precision)
     identity = {
         "variant": variant,
@@ -211,6 +216,7 @@ SEED_FIELDS = (
     "seconds",
     "seconds_per_epoch",
     "resumed_from_epoch",
+    "learned",
 )
 RESULT = "result"  # a finished seed's model folder inside its checkpoint folder
 
@@ -224,16 +230,29 @@ class _TrainingData:
     coverage: float | None
 
     @classmethod
-    def load(cls, processed_dir: Path, model_params: ModelParams, seed: int) -> "_TrainingData":
+    def load(
+        cls,
+        processed_dir: Path,
+        model_params: ModelParams,
+        seed: int,
+        pretrained_dir: str | Path | None = None,
+    ) -> "_TrainingData":
         vocab = load_vocab(processed_dir / VOCAB_FILE)
         matrix, coverage = None, None
-        if model_params.embeddings == "glove":
+        if model_params.embeddings == "glove":  # a file the user names wins over pretrain
             from birnn.modeling.embeddings import load_glove
 
             # loaded once per variant: out-of-vocabulary vectors come from the first seed
             matrix, coverage = load_glove(
                 model_params.embeddings_path, vocab["words"], model_params.embedding_dim, seed
             )
+        elif model_params.pretrained != "none" and pretrained_dir is not None:
+            from birnn.modeling.pretrain import INFO_FILE, load_pretrained
+
+            matrix = load_pretrained(
+                pretrained_dir, len(vocab["words"]) + 2, model_params.embedding_dim
+            )
+            coverage = read_json(Path(pretrained_dir) / INFO_FILE)["coverage"]
         return cls(
             load_split(processed_dir, "train"),
             load_split(processed_dir, "val"),
@@ -241,6 +260,11 @@ class _TrainingData:
             matrix,
             coverage,
         )
+
+    def embedding_digest(self) -> str:
+        if self.embedding_matrix is None:
+            return "none"
+        return hashlib.sha256(np.ascontiguousarray(self.embedding_matrix).tobytes()).hexdigest()
 
 
 def _run_dir(checkpoint_dir: Path, seeds: list[int], seed: int) -> Path:
@@ -263,7 +287,14 @@ def _train_seed(
     there: its checkpoint folder may be what failed."""
     import keras
 
-    fingerprint = _fingerprint(identity["variant"], model_params, train_params, seed, processed_dir)
+    fingerprint = _fingerprint(
+        identity["variant"],
+        model_params,
+        train_params,
+        seed,
+        processed_dir,
+        data.embedding_digest(),
+    )
     result = run_dir / RESULT
     if (result / VARIANT_FILE).is_file():
         done = read_json(result / VARIANT_FILE)
@@ -293,7 +324,15 @@ def _train_seed(
     except Exception as err:  # noqa: BLE001 - one variant failing must not stop the comparison
         error = f"{type(err).__name__}: {err}"
         traceback.print_exc()
-    summary = _summary(identity["variant"], state, model, error, keras.backend.backend(), seed)
+    summary = _summary(
+        identity["variant"],
+        state,
+        model,
+        error,
+        keras.backend.backend(),
+        seed,
+        train_params.plateau_margin,
+    )
     info = {**identity, **asdict(summary), "fingerprint": fingerprint}
     history = state.history if state else {}
     if summary.status == "ok":
@@ -326,6 +365,7 @@ def _fit(
         state = _LoopState(fingerprint, learning_rate=params.learning_rate)
     state.resumed_from_epoch = state.epoch
     weights = class_weights(train[1], params.class_weight)
+    state.trivial_val_loss = trivial_loss(val[1], weighted=weights is not None)
     best_weights = checkpoint_dir / "best.weights.h5"
     while state.epoch < params.epochs:
         _reseed(model, seed * 10_007 + state.epoch)  # each epoch replays identically after a resume
@@ -356,7 +396,9 @@ def _fit(
                 0,
             )
             _save_weights(model, best_weights)
-        else:
+        elif left_plateau(state.best_val_loss, state.trivial_val_loss, params.plateau_margin):
+            # patience and learning-rate decay count only once the model has found the signal:
+            # stopping (or slowing) on the initial plateau would end a variant before it learned
             state.wait += 1
             state.plateau_wait += 1
             if params.lr_patience and state.plateau_wait >= params.lr_patience:
@@ -370,6 +412,19 @@ def _fit(
     if best_weights.is_file():
         model.load_weights(best_weights)
     return model, state
+
+
+def trivial_loss(labels: np.ndarray, weighted: bool = False) -> float:
+    """The validation loss of a model that learned nothing: it predicts the class prior (or,
+    trained with balanced class weights, 0.5 for every row: log 2)."""
+    if weighted:
+        return math.log(2)
+    p = float(np.clip(np.mean(labels), 1e-7, 1 - 1e-7))
+    return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+
+
+def left_plateau(best_val_loss: float, trivial: float, margin: float | None) -> bool:
+    return margin is None or best_val_loss < trivial * (1 - margin)
 
 
 def _seed_generators(model) -> list:
@@ -444,10 +499,12 @@ def _fingerprint(
     train_params: TrainParams,
     seed: int,
     processed_dir: Path,
+    embeddings: str = "none",
 ) -> str:
     digest = hashlib.sha256(
         json.dumps(
-            [variant, model_params.model_dump(), train_params.model_dump(), seed], sort_keys=True
+            [variant, model_params.model_dump(), train_params.model_dump(), seed, embeddings],
+            sort_keys=True,
         ).encode()
     )
     for name in ("train.npz", "val.npz", VOCAB_FILE):
@@ -456,7 +513,13 @@ def _fingerprint(
 
 
 def _summary(
-    variant: str, state: _LoopState | None, model, error: str | None, backend: str, seed: int
+    variant: str,
+    state: _LoopState | None,
+    model,
+    error: str | None,
+    backend: str,
+    seed: int,
+    plateau_margin: float | None,
 ) -> TrainSummary:
     epochs = state.epoch if state else 0
     best = state.best_epoch if state else 0
@@ -475,6 +538,9 @@ def _summary(
         resumed_from_epoch=state.resumed_from_epoch if state else 0,
         error=error,
         seed=seed,
+        learned=bool(state and best)
+        and left_plateau(state.best_val_loss, state.trivial_val_loss, plateau_margin),
+        trivial_val_loss=round(state.trivial_val_loss, 6) if state else None,
     )
 
 

@@ -48,7 +48,11 @@ logging.getLogger("birnn").setLevel(logging.INFO)
 
 FLOW_NAME = "birnn-pipeline"
 EXIT_DEGRADED = 3  # every output written, but not on the Prefect server PREFECT_API_URL names
-DATA_STAGES = ("download", "clean", "tokenize", "split")
+# the stages before the variants fan out, in registry order
+PREPARE_STAGES = tuple(
+    s.name
+    for s in registry.STAGES[: next(i for i, s in enumerate(registry.STAGES) if s.per_variant)]
+)
 
 # Training seeds Python/NumPy/the backend through process-global state
 # (keras.utils.set_random_seed), and building or loading a model draws from it: two Keras tasks
@@ -96,7 +100,7 @@ def _stage_task(name: str, fn=None, cached: bool = True):
 # MLflow logging is idempotent (unchanged outputs are not logged twice) and must retry after an
 # unreachable store, which a cached "failed" summary would prevent: track is never cached
 TASKS = {
-    **{name: _stage_task(name) for name in (*DATA_STAGES, "baseline", "compare")},
+    **{name: _stage_task(name) for name in (*PREPARE_STAGES, "baseline", "compare")},
     "train": _stage_task("train", train_variant),
     "evaluate": _stage_task("evaluate", evaluate_variant),
     "track": _stage_task("track", cached=False),
@@ -240,7 +244,7 @@ def _stages_and_record(
     """Every stage, then the DVC record; returns (summary, {variant: "ok" or why it failed})."""
     logger = get_run_logger()
     o, layout = params.orchestration, Layout(Path(root))
-    for stage in DATA_STAGES:
+    for stage in PREPARE_STAGES:
         _task(o, layout, stage)(params, layout)
     base = _task(o, layout, "baseline").submit(params, layout)
     runner = task_runner(o)

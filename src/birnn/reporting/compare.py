@@ -27,6 +27,7 @@ COLUMNS = [
     "kind",
     "cell",
     "merge_mode",
+    "val_accuracy",
     "accuracy",
     "ci95",
     "p_vs_best",
@@ -73,9 +74,16 @@ def compare(
     ``unit``: what one test example is ("texts", or "sequences" for per-timestep tasks)."""
     out_dir = Path(out_dir)
     metrics = load_metrics(metrics_dir, names)
-    failed = metrics[metrics["status"] != "ok"]
+    failed = metrics[~metrics["status"].isin(["ok", "did_not_learn"])]
+    not_learned = metrics[metrics["status"] == "did_not_learn"]
     table = metrics[metrics["status"] == "ok"].copy()
-    table = table.sort_values(["accuracy", "log_loss"], ascending=[False, True], kind="stable")
+    # chosen on validation; the test set only reports how the choice fares
+    for column in ("val_accuracy", "val_loss"):
+        if column not in table:
+            table[column] = np.nan
+    table = table.sort_values(
+        ["val_accuracy", "val_loss"], ascending=[False, True], kind="stable", na_position="last"
+    )
     table.insert(0, "rank", range(1, len(table) + 1))
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
@@ -87,11 +95,21 @@ def compare(
     summary = {
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
+        "best_val_accuracy": _num(rnn.iloc[0]["val_accuracy"]) if len(rnn) else None,
+        "selected_by": "validation accuracy, then validation loss (test scores never choose)",
         "significance_test": test,
         "test_units": unit,
         "seeds": int(table["n_seeds"].max()) if "n_seeds" in table else 1,
         "variants": _records(table.drop(columns=["probes", "n_test"])),
         "failed": _failures(failed, metrics),
+        "did_not_learn": [
+            {
+                "variant": r["variant"],
+                "reason": r.get("reason"),
+                "accuracy": _num(r.get("accuracy")),
+            }
+            for _, r in not_learned.iterrows()
+        ],
         "accuracy_grid": {}
         if grid is None
         else {cell: {mode: _num(v) for mode, v in row.items()} for cell, row in grid.iterrows()},
@@ -241,6 +259,11 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
     """A few sentences a person can act on."""
     best = summary["best_variant"]
     if best is None:
+        if summary.get("did_not_learn"):
+            return (
+                "No recurrent variant learned: see 'Did not learn' for why, and give them more "
+                "epochs (train.epochs) or another learning rate."
+            )
         return "No recurrent variant finished; see the failed list."
     rows = table.set_index("variant")
     n_test = rows.loc[best].get("n_test") if "n_test" in rows else None
@@ -252,13 +275,17 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
     rivals = [v for v in tested if rows.loc[v, "kind"] == "rnn"]
     ties = [v for v in rivals if tested[v] >= ALPHA]
     seeds = summary["seeds"]
-    text = f"{best} has the highest {'mean ' if seeds > 1 else ''}test accuracy ({summary['best_accuracy']:.4f}"
+    mean = "mean " if seeds > 1 else ""
+    val = summary.get("best_val_accuracy")
+    text = f"{best} is chosen: it has the highest {mean}validation accuracy"
+    text += f" ({val:.4f})." if val is not None else "."
+    text += f" Its {mean}test accuracy is {summary['best_accuracy']:.4f}"
     if seeds > 1:
         text += f" +- {rows.loc[best, 'accuracy_std']:.4f} over {seeds} seeds"
     text += (
-        f" on {int(n_test)} test {summary['test_units']})."
+        f" on {int(n_test)} test {summary['test_units']}."
         if n_test is not None and pd.notna(n_test)
-        else ")."
+        else "."
     )
     how = f"{summary['significance_test']}, Holm-adjusted p"
     if rivals:
@@ -272,15 +299,17 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
             text += f" Every other recurrent variant is significantly worse ({how} < {ALPHA})."
     if "gain_over_baseline" in summary:
         baseline_p = tested.get(table[table["kind"] == "baseline"].iloc[0]["variant"])
+        gain = summary["gain_over_baseline"]
+        side = f"{abs(gain):.4f} {'lower' if gain >= 0 else 'higher'}"
         if baseline_p is not None and baseline_p >= ALPHA:
             text += (
-                f" The {summary['baseline']} baseline is within noise of it ({summary['gain_over_baseline']:+.4f};"
-                f" {how} = {baseline_p:.3g})."
+                f" The {summary['baseline']} baseline is within noise of it on test (it scores"
+                f" {side}; {how} = {baseline_p:.3g})."
             )
-        elif summary["gain_over_baseline"] >= 0:
-            text += f" The {summary['baseline']} baseline scores {summary['gain_over_baseline']:.4f} lower."
+        elif gain >= 0:
+            text += f" The {summary['baseline']} baseline scores {side} on test."
         else:
-            text += f" The {summary['baseline']} baseline wins: " + (
+            text += f" The {summary['baseline']} baseline scores {side} on test: " + (
                 "word order adds little on this data."
                 if summary["test_units"] == "texts"
                 else "memory of the earlier steps adds little here."
@@ -333,6 +362,9 @@ def _markdown(
     if summary["failed"]:
         lines += ["## Failed variants", ""]
         lines += [f"- **{f['variant']}**: {f['error']}" for f in summary["failed"]] + [""]
+    if summary["did_not_learn"]:
+        lines += ["## Did not learn (not ranked)", ""]
+        lines += [f"- **{d['variant']}**: {d['reason']}" for d in summary["did_not_learn"]] + [""]
     if grid is not None:
         margins = grid.copy()
         margins["mean"] = grid.mean(axis=1)
@@ -389,7 +421,10 @@ def _legend(summary: dict) -> str:
             "the best variant on the same test units."
         )
     return (
-        head + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
+        "Ranked by `val_accuracy` (the validation split; then validation loss): the best variant is "
+        "chosen there, and the test columns report how it fares. "
+        + head
+        + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
         "difference is unlikely to be noise. `vs_best`: *worse* when p_holm < 0.05, else *tie*."
     )
 

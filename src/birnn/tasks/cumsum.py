@@ -25,7 +25,7 @@ import numpy as np
 from birnn.config import ModelParams, Params, SplitParams
 from birnn.data.sequences import LABELS, VALUES, sequence_table
 from birnn.files import atomic_path, write_json
-from birnn.modeling.scoring import classification_metrics, save_predictions
+from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
 from birnn.tasks import TASK_KEY
 from birnn.tasks.processed import VOCAB_FILE, load_split, save_split, split_indices
 
@@ -231,17 +231,20 @@ def train_baseline(
     from sklearn.linear_model import LogisticRegression
 
     x_train, y_train = load_split(processed_dir, "train")
+    x_val, y_val = load_split(processed_dir, "val")
     x_test, y_test = load_split(processed_dir, "test")
     started = time.perf_counter()
     prob = np.zeros(y_test.shape, dtype=np.float64)
+    prob_val = np.zeros(y_val.shape, dtype=np.float64)
     parameters = 0
     for t in range(y_test.shape[1]):
         if len(np.unique(y_train[:, t])) < 2:  # e.g. step 0 is never over the threshold
-            prob[:, t] = float(y_train[:, t].mean())
+            prob[:, t] = prob_val[:, t] = float(y_train[:, t].mean())
             parameters += 1
             continue
         step = LogisticRegression(random_state=seed).fit(x_train[:, t], y_train[:, t])
         prob[:, t] = step.predict_proba(x_test[:, t])[:, 1]
+        prob_val[:, t] = step.predict_proba(x_val[:, t])[:, 1]
         parameters += int(step.coef_.size + 1)
     seconds = time.perf_counter() - started
     save_predictions(predictions_path, prob)
@@ -254,6 +257,7 @@ def train_baseline(
         "direction": None,
         "kind": "baseline",
         "status": "ok",
+        **validation_scores(y_val, prob_val),
         **sequence_metrics(y_test, prob),
         "parameters": parameters,
         "train_seconds": round(seconds, 3),

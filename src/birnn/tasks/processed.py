@@ -67,22 +67,27 @@ def split_indices(
 def given_split_indices(
     frame: pd.DataFrame, labels: np.ndarray, val_size: float, seed: int
 ) -> dict[str, np.ndarray]:
-    """split.strategy: given -- the source's own test rows stay the test split; ``val_size``
-    of the source's training rows (stratified) become the validation split."""
+    """split.strategy: given -- the data's own split (a ``split`` column of train / val / test):
+    its test rows stay the test split, its val rows the validation split; without val rows,
+    ``val_size`` of its training rows (stratified) become the validation split."""
     from sklearn.model_selection import train_test_split
 
     if "split" not in frame.columns:
         raise ValueError(
-            "split.strategy is 'given' but this source has no train/test split of its "
-            "own (only imdb has one); use split.strategy: stratified"
+            "split.strategy is 'given' but the data has no split of its own: name its column "
+            "with data.split_column (csv; values train / test, optionally val), use a source "
+            "that has one (imdb), or use split.strategy: stratified"
         )
     given = frame["split"].astype(str).to_numpy()
     test, rest = np.flatnonzero(given == "test"), np.flatnonzero(given == "train")
+    val = np.flatnonzero(given == "val")
     if len(test) == 0 or len(rest) == 0:
         raise ValueError(
             f"split.strategy is 'given' but the data has {len(rest)} train and "
             f"{len(test)} test rows; both are needed"
         )
+    if len(val):
+        return {"train": rest, "val": val, "test": test}
     train, val = train_test_split(
         rest, test_size=val_size, stratify=labels[rest], random_state=seed
     )

@@ -227,3 +227,32 @@ def test_missing_local_file_and_wrong_columns_are_clear(tmp_path):
     download(data, tmp_path / "raw", 0)
     with pytest.raises(SourceError, match="missing column"):
         read_raw(tmp_path / "raw", data)
+
+
+def test_csv_split_column_names_the_split_and_odd_values_are_listed(tmp_path):
+    src = tmp_path / "sst.csv"
+    pd.DataFrame(
+        {
+            "text": ["good", "bad", "fine", "awful", "nice"],
+            "label": [1, 0, 1, 0, 1],
+            "part": ["train", "TRAIN ", "dev", "test", "validation"],
+        }
+    ).to_csv(src, index=False)
+    data = parse_params({"data": {"source": "csv", "path": str(src), "split_column": "part"}}).data
+    download(data, tmp_path / "raw", seed=0)
+    assert read_raw(tmp_path / "raw", data)["split"].tolist() == [
+        "train",
+        "train",
+        "val",
+        "test",
+        "val",
+    ]
+    src.write_text("text,label,part\ngood,1,train\nbad,0,holdout\nok,1,\n")
+    download(data, tmp_path / "raw2", seed=0)
+    with pytest.raises(SourceError, match=r"name no split: \{'holdout': 1, '<empty>': 1\}"):
+        read_raw(tmp_path / "raw2", data)
+    missing = parse_params(
+        {"data": {"source": "csv", "path": str(src), "split_column": "fold"}}
+    ).data
+    with pytest.raises(SourceError, match=r"missing column\(s\) \['fold'\]"):
+        read_raw(tmp_path / "raw2", missing)

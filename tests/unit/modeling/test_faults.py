@@ -290,7 +290,7 @@ def test_evaluation_killed_then_rerun_matches_an_uninterrupted_run(tmp_path):
         "data": {"builtin_size": 400},
         "split": {"min_count": 1},
         "model": {"embedding_dim": 8, "units": 4},
-        "train": {"epochs": 1, "batch_size": 64},
+        "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
         "variants": {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
     }
     params = tiny_params(**{k: v for k, v in raw.items() if k != "seed"})

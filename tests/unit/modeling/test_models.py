@@ -121,8 +121,8 @@ def test_every_sequence_variant_outputs_one_probability_per_timestep(cell, merge
 
 
 def test_a_sequence_model_takes_a_training_step_on_per_timestep_labels():
-    from birnn.modeling.models import build_sequence_model
     from birnn.data.sequences import generate_sequences
+    from birnn.modeling.models import build_sequence_model
 
     x, y = generate_sequences(32, 6, seed=0)
     model = build_sequence_model(

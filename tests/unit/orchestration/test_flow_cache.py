@@ -146,3 +146,16 @@ def test_an_unreachable_prefect_api_is_found_in_seconds_not_minutes_of_retries(f
         and "Connection refused" in problem
         and "s3cret" not in problem
     )
+
+
+def test_pretrain_key_follows_the_training_split_only(flow_module, project):
+    params = tiny_params()
+    for name in ("data/processed/vocab.json", "data/processed/val.npz", "data/processed/test.npz"):
+        (project / name).write_text(name)
+    key = _key(flow_module, "pretrain", params, project)
+    (project / "data/processed/val.npz").write_text("other validation rows")
+    (project / "data/processed/test.npz").write_text("other test rows")
+    assert _key(flow_module, "pretrain", params, project) == key
+    (project / "data/processed/train.npz").write_text("other training rows")
+    assert _key(flow_module, "pretrain", params, project) != key
+    assert _key(flow_module, "pretrain", tiny_params(pretrain={"epochs": 3}), project) != key

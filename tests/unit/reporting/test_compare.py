@@ -30,6 +30,8 @@ def _metrics(dir_, name, cell, mode, accuracy, kind="rnn", **extra):
             "parameters": 10,
             "n_test": 100,
             "status": "ok",
+            "val_accuracy": accuracy,  # the fixtures' validation agrees with test unless told
+            "val_loss": 1 - accuracy,
             **extra,
         },
     )
@@ -278,5 +280,43 @@ def test_a_baseline_within_noise_is_not_called_significantly_worse(tmp_path):
     verdict = json.loads((tmp_path / "comparison.json").read_text())["verdict"]
     assert (
         "significantly worse" not in verdict
-        and "baseline is within noise of it (+0.0100" in verdict
+        and "baseline is within noise of it on test (it scores 0.0100 lower" in verdict
     )
+
+
+def test_the_best_is_chosen_on_validation_and_the_baseline_gap_has_the_right_sign(tmp_path):
+    # gru-sum scores higher on test but lower on validation: validation chooses lstm-sum. The
+    # baseline is ahead of lstm-sum on test, and the verdict must say so (it once printed a
+    # negative gain as if the recurrent variant were ahead)
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    y = (np.arange(400) % 2).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((400, 3), np.int32), y=y, row=np.arange(400))
+    for name, cell, wrong, val, kind in [
+        ("gru-sum", "gru", 40, 0.80, "rnn"),
+        ("lstm-sum", "lstm", 100, 0.90, "rnn"),
+        ("simple_rnn-sum", "simple_rnn", 200, 0.50, "rnn"),
+        ("tfidf-logreg", "tfidf", 60, 0.85, "baseline"),
+    ]:
+        mode = "sum" if kind == "rnn" else None
+        _metrics(m, name, cell, mode, 1 - wrong / 400, kind=kind, val_accuracy=val)
+        _predictions(p, name, np.tile(y[:100], 4), wrong)
+    names = ["gru-sum", "lstm-sum", "simple_rnn-sum", "tfidf-logreg"]
+    write_json(
+        m / "simple_rnn-sum.json",
+        {
+            **json.loads((m / "simple_rnn-sum.json").read_text()),
+            "status": "did_not_learn",
+            "reason": "validation loss 0.6930 never fell clearly below 0.6931",
+        },
+    )
+    summary = compare(m, names, tmp_path, predictions_dir=p, y_test_path=tmp_path / "test.npz")
+    report = json.loads((tmp_path / "comparison.json").read_text())
+    assert summary["best_variant"] == report["best_variant"] == "lstm-sum"
+    assert report["best_accuracy"] == 0.75 and report["best_val_accuracy"] == 0.9
+    assert [v["variant"] for v in report["variants"]] == ["lstm-sum", "tfidf-logreg", "gru-sum"]
+    assert report["gain_over_baseline"] == pytest.approx(-0.1)
+    assert "scores 0.1000 higher on test" in report["verdict"]
+    assert report["did_not_learn"][0]["variant"] == "simple_rnn-sum"
+    assert "simple_rnn-sum" not in report["accuracy_grid"].get("simple_rnn", {})
+    markdown = (tmp_path / "comparison.md").read_text()
+    assert "## Did not learn (not ranked)" in markdown and "never fell clearly below" in markdown

@@ -81,8 +81,14 @@ def test_missing_text_or_label_column(tmp_path):
 
 def test_labels_outside_the_mapping_are_counted(tmp_path):
     pairs = rows() + [("a neutral film", "2"), ("who knows", "maybe")]
-    layout, report = run(tmp_path, "d.csv", csv_text(pairs).encode())
+    layout, report = run(tmp_path, "d.csv", csv_text(pairs).encode(), label_map={"0": 0, "1": 1})
     assert report["dropped"]["unknown_label"] == 2 and report["rows_out"] == 60
+
+
+def test_more_than_two_labels_without_a_map_stop_before_anything_is_trained(tmp_path):
+    pairs = rows() + [("a neutral film", "2"), ("who knows", "maybe")]
+    with pytest.raises(CleanError, match=r"4 different values.*'2': 1.*data.label_map"):
+        run(tmp_path, "d.csv", csv_text(pairs).encode())
 
 
 def test_a_label_map_that_matches_nothing_is_an_error(tmp_path):

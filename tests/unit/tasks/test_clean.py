@@ -21,16 +21,13 @@ def test_normalize_strips_markup_entities_case_and_space():
 
 
 def test_default_and_custom_label_maps():
-    assert map_labels(pd.Series(["1", "0", "positive", "neg", "1.0", "maybe"]), None).tolist() == [
-        1,
-        0,
-        1,
-        0,
-        1,
-        pd.NA,
-    ]
+    labels = pd.Series(["1", "0", "positive", "neg", "1.0"])
+    assert map_labels(labels, None).tolist() == [1, 0, 1, 0, 1]
+    with pytest.raises(CleanError, match="'maybe': 1"):  # a value outside the default map
+        map_labels(pd.Series(["1", "0", "positive", "neg", "maybe"]), None)
     assert map_labels(pd.Series(["4", "0"]), {"4": 1, "0": 0}).tolist() == [1, 0]
-    with pytest.raises(CleanError, match="0 or 1"):
+    assert map_labels(pd.Series(["4", "0", "2"]), {"4": 1, "0": 0}).tolist() == [1, 0, pd.NA]
+    with pytest.raises(CleanError, match="0, 1 or null"):
         map_labels(pd.Series(["1"]), {"1": 4})
 
 
@@ -38,6 +35,7 @@ def test_clean_drops_and_counts_every_reason(reviews):
     frame, report = clean_table(reviews, CleanParams())
     assert report.rows_in == 10
     assert report.dropped == {
+        "excluded_label": 0,
         "unknown_label": 0,
         "undecodable": 0,
         "empty": 2,
@@ -60,7 +58,9 @@ def test_one_class_is_a_clear_error():
 def test_nothing_left_is_a_clear_error():
     with pytest.raises(CleanError, match="no rows left"):
         clean_table(
-            pd.DataFrame({"text": ["a", "b", "c"], "label": ["x", "y", "z"]}), CleanParams()
+            pd.DataFrame({"text": ["a", "b", "c"], "label": ["x", "y", "z"]}),
+            CleanParams(),
+            {"x": None, "y": None, "z": None},
         )
 
 
@@ -126,9 +126,11 @@ def test_every_reason_is_counted_and_sums_up():
             ],
         }
     )
-    frame, report = clean_table(raw, CleanParams(max_chars=40, min_tokens=1), None)
+    pos_neg = {"pos": 1, "neg": 0, "meh": None}  # "maybe" is unknown, "meh" would be excluded
+    frame, report = clean_table(raw, CleanParams(max_chars=40, min_tokens=1), pos_neg)
     assert set(report.dropped) == set(REASONS)
     assert report.dropped == {
+        "excluded_label": 0,
         "unknown_label": 1,
         "undecodable": 1,
         "empty": 1,
@@ -140,7 +142,7 @@ def test_every_reason_is_counted_and_sums_up():
     }
     assert report.rows_in == report.rows_out + sum(report.dropped.values())
     assert sorted(frame["text"]) == ["bad", "dup", "good", "not good", "two words"]
-    _, report = clean_table(raw, CleanParams(min_tokens=2), None)
+    _, report = clean_table(raw, CleanParams(min_tokens=2), pos_neg)
     assert report.dropped["too_short"] == 6  # good, bad, same x2, dup x2
 
 
@@ -165,10 +167,29 @@ def test_two_unknown_labels_ask_for_a_map():
         resolve_label_map(pd.Series(["cat", "dog"]), None)
 
 
-def test_three_labels_keep_the_known_two_and_count_the_rest():
-    raw = pd.DataFrame({"text": ["a", "b", "c"], "label": ["positive", "negative", "neutral"]})
-    frame, report = clean_table(raw, CleanParams())
-    assert report.dropped["unknown_label"] == 1 and frame["label"].tolist() == [1, 0]
+@pytest.mark.parametrize(
+    "labels", [["positive", "negative", "neutral"], ["-1", "0", "1"], ["0", "1", "2"]]
+)
+def test_three_labels_without_a_map_stop_with_the_values_and_a_map_to_write(labels):
+    raw = pd.DataFrame({"text": ["a", "b", "c", "d"], "label": [*labels, labels[0]]})
+    with pytest.raises(CleanError) as err:
+        clean_table(raw, CleanParams())
+    message = str(err.value)
+    assert "3 different values" in message and "data.label_map" in message and "null" in message
+    assert all(f"'{v}'" in message for v in labels) and f"'{labels[0]}': 2" in message
+
+
+def test_a_label_mapped_to_null_is_dropped_and_counted():
+    raw = pd.DataFrame(
+        {
+            "text": ["a", "b", "c", "d", "e"],
+            "label": ["positive", "negative", "neutral", "Neutral", "odd"],
+        }
+    )
+    frame, report = clean_table(raw, CleanParams(), {"positive": 1, "negative": 0, "neutral": None})
+    assert frame["label"].tolist() == [1, 0]
+    assert report.dropped["excluded_label"] == 2 and report.dropped["unknown_label"] == 1
+    assert report.label_map == {"positive": 1, "negative": 0, "neutral": None}
 
 
 def test_max_rows_is_a_stratified_seeded_sample():

@@ -95,8 +95,25 @@ def test_given_strategy_keeps_the_sources_test_rows(tmp_path):
     assert sorted(np.concatenate([rows["train"], rows["val"]]).tolist()) == list(range(120))
     assert (summary.train, summary.val, summary.test) == (90, 30, 80)
     frame.drop(columns="split").to_parquet(path)
-    with pytest.raises(ValueError, match="no train/test split of its own"):
+    with pytest.raises(ValueError, match="no split of its own: name its column"):
         split(path, SplitParams(strategy="given"), 5, tmp_path / "out2")
+
+
+def test_given_strategy_keeps_the_datas_own_validation_rows(tmp_path):
+    path, _ = _tokens_file(tmp_path, n=200)
+    frame = pd.read_parquet(path)
+    frame["split"] = np.select(
+        [np.arange(200) < 100, np.arange(200) < 150], ["train", "val"], default="test"
+    )
+    frame.to_parquet(path)
+    summary = split(path, SplitParams(strategy="given"), 5, tmp_path / "out")
+    rows = {
+        name: np.load(tmp_path / "out" / f"{name}.npz")["row"] for name in ("train", "val", "test")
+    }
+    assert rows["train"].tolist() == list(range(100)) and rows["val"].tolist() == list(
+        range(100, 150)
+    )
+    assert rows["test"].tolist() == list(range(150, 200)) and summary.val == 50
 
 
 def test_unstratified_split_is_seeded_disjoint_and_complete():

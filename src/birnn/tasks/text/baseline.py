@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from birnn.files import write_json
 from birnn.layout import BASELINE_NAME
-from birnn.modeling.scoring import classification_metrics, save_predictions
+from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
 from birnn.tasks.processed import load_rows
 
 
@@ -29,7 +29,7 @@ def train_baseline(
     frame = pd.read_parquet(tokens_path)
     docs = frame["tokens"].str.join(" ").to_numpy(dtype=object)
     labels = frame["label"].to_numpy()
-    train, test = load_rows(processed_dir, "train"), load_rows(processed_dir, "test")
+    train, val, test = (load_rows(processed_dir, name) for name in ("train", "val", "test"))
     # token_pattern keeps every pre-tokenized token, punctuation included
     model = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
@@ -47,6 +47,7 @@ def train_baseline(
         "direction": None,
         "kind": "baseline",
         "status": "ok",
+        **validation_scores(labels[val], model.predict_proba(docs[val])[:, 1]),
         **classification_metrics(labels[test], prob),
         "parameters": int(model[-1].coef_.size + 1),
         "train_seconds": round(seconds, 3),

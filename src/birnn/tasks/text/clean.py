@@ -7,7 +7,8 @@ removed, HTML entities unescaped, @mentions and URLs replaced by placeholder tok
 ("sooooo" -> "soo"), whitespace collapsed. Emoticons survive and become tokens
 (tokenize.py).
 
-Every dropped row is counted under one reason, in this order: ``unknown_label``,
+Every dropped row is counted under one reason, in this order: ``excluded_label`` (a value
+data.label_map maps to null, e.g. neutral), ``unknown_label``,
 ``undecodable`` (text holds U+FFFD, the mark of bytes that were not valid in the file's
 encoding), ``empty``, ``too_short`` (below clean.min_tokens words), ``too_long`` (above
 clean.max_chars characters), ``conflicting_label`` (the same text with both labels: every
@@ -32,6 +33,7 @@ DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "po
 _NEGATIVE_WORDS = {"negative", "neg", "bad", "false", "no", "n", "0", "-1", "-"}
 _POSITIVE_WORDS = {"positive", "pos", "good", "true", "yes", "y", "p", "1", "+1", "+"}
 REASONS = (
+    "excluded_label",
     "unknown_label",
     "undecodable",
     "empty",
@@ -68,7 +70,7 @@ class CleanReport:
     rows_out: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     label_counts: dict[str, int] = field(default_factory=dict)
-    label_map: dict[str, int] = field(default_factory=dict)
+    label_map: dict[str, int | None] = field(default_factory=dict)
     split_counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -149,17 +151,29 @@ def _label_keys(labels: pd.Series) -> pd.Series:
     return keys.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # "1.0" from float columns
 
 
-def resolve_label_map(labels: pd.Series, label_map: dict[str, int] | None) -> dict[str, int]:
+def resolve_label_map(
+    labels: pd.Series, label_map: dict[str, int | None] | None
+) -> dict[str, int | None]:
     """The mapping to apply: ``label_map`` if given; else the default (0/1, neg/pos,
     negative/positive) when it covers both classes; else, with exactly two distinct values,
     the numerically larger or the positive-sounding one is 1."""
     if label_map:
         mapping = {str(k).strip().lower(): v for k, v in label_map.items()}
-        bad = {k: v for k, v in mapping.items() if v not in (0, 1)}
+        bad = {k: v for k, v in mapping.items() if v not in (0, 1, None)}
         if bad:
-            raise CleanError(f"data.label_map must map to 0 or 1; got {bad}")
+            raise CleanError(f"data.label_map must map to 0, 1 or null (drop); got {bad}")
         return mapping
-    values = set(_label_keys(labels).dropna().unique()) - {""}
+    keys = _label_keys(labels)
+    values = set(keys.dropna().unique()) - {""}
+    if len(values) > 2 and values - DEFAULT_LABEL_MAP.keys():  # e.g. -1/0/1 or a neutral class
+        counts = keys[keys.isin(values)].value_counts()
+        shown = ", ".join(f"{k!r}: {n}" for k, n in counts.head(12).items())
+        example = ", ".join(f"{k}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values)))
+        raise CleanError(
+            f"the label column holds {len(values)} different values ({shown}), not two: which "
+            f"are negative, which positive, which to drop? Set data.label_map, e.g. "
+            f"'{{{example}}}' (null drops a value; dropped rows are counted in the clean report)"
+        )
     if {DEFAULT_LABEL_MAP[v] for v in values if v in DEFAULT_LABEL_MAP} == {0, 1}:
         return dict(DEFAULT_LABEL_MAP)
     if len(values) == 2:
@@ -179,16 +193,21 @@ def resolve_label_map(labels: pd.Series, label_map: dict[str, int] | None) -> di
     return dict(DEFAULT_LABEL_MAP)
 
 
-def map_labels(labels: pd.Series, label_map: dict[str, int] | None) -> pd.Series:
-    """Raw labels -> 0/1 (nullable); values outside the mapping become <NA>."""
+def map_labels(labels: pd.Series, label_map: dict[str, int | None] | None) -> pd.Series:
+    """Raw labels -> 0/1 (nullable); values outside the mapping or mapped to null become <NA>."""
     mapping = resolve_label_map(labels, label_map)
     return _label_keys(labels).map(mapping).astype("Int8")
+
+
+def excluded_labels(labels: pd.Series, mapping: dict[str, int | None]) -> pd.Series:
+    """Rows whose label the mapping drops on purpose (mapped to null)."""
+    return _label_keys(labels).isin([k for k, v in mapping.items() if v is None]).fillna(False)
 
 
 def clean_table(
     raw: pd.DataFrame,
     params: CleanParams,
-    label_map: dict[str, int] | None = None,
+    label_map: dict[str, int | None] | None = None,
     max_rows: int | None = None,
     seed: int = 0,
 ) -> tuple[pd.DataFrame, CleanReport]:
@@ -203,12 +222,14 @@ def clean_table(
     if "split" in raw.columns:
         frame["split"] = raw["split"].astype("string").to_numpy()
     frame["_undecodable"] = raw_text.str.contains("\ufffd", regex=False).to_numpy()
+    frame["_excluded"] = excluded_labels(raw["label"], mapping).to_numpy(dtype=bool)
 
     def drop(mask: pd.Series, reason: str) -> None:
         nonlocal frame
         report.dropped[reason] = int(mask.sum())
         frame = frame[~mask.to_numpy()]
 
+    drop(frame["_excluded"], "excluded_label")
     drop(frame["label"].isna(), "unknown_label")
     drop(frame["_undecodable"], "undecodable")
     words = frame["text"].str.count(r"\w+")
@@ -224,7 +245,7 @@ def clean_table(
         drop(frame.duplicated("text"), "duplicate")
     else:
         report.dropped.update(conflicting_label=0, duplicate=0)
-    frame = frame.drop(columns="_undecodable").reset_index(drop=True)
+    frame = frame.drop(columns=["_undecodable", "_excluded"]).reset_index(drop=True)
     if max_rows is not None and len(frame) > max_rows:
         keep = sample_rows(frame, max_rows, seed)
         report.dropped["sampled_out"] = len(frame) - len(keep)
@@ -272,7 +293,7 @@ def sample_rows(frame: pd.DataFrame, n: int, seed: int) -> np.ndarray:
 def clean(
     raw: pd.DataFrame,
     params: CleanParams,
-    label_map: dict[str, int] | None,
+    label_map: dict[str, int | None] | None,
     out_path: str | Path,
     report_path: str | Path,
     max_rows: int | None = None,
