@@ -120,31 +120,5 @@ def _validation(info: dict) -> dict:
     }
 
 
-def _learning(info: dict) -> dict:
-    """'ok', or 'did_not_learn' with the reason: a variant whose validation loss never left the
-    trivial plateau is scored (for the record) but not ranked as if it had been trained."""
-    if info.get("learned", True):
-        return {"status": "ok"}
-    return {
-        "status": "did_not_learn",
-        "reason": (
-            f"validation loss {info['best_val_loss']:.4f} never fell clearly below "
-            f"{info['trivial_val_loss']:.4f}, the loss of predicting the class prior, in "
-            f"{info['epochs_run']} epochs: raise train.epochs or change train.learning_rate"
-        ),
-    }
-
-
-def _validation(info: dict) -> dict:
-    """The validation scores the comparison chooses by (mean over seeds when several)."""
-    runs = [s for s in info.get("seeds", []) if s["status"] == "ok"] or [info]
-    accuracies = [r["best_val_accuracy"] for r in runs if r.get("best_val_accuracy") is not None]
-    losses = [r["best_val_loss"] for r in runs if r.get("best_val_loss") is not None]
-    return {
-        "val_accuracy": float(np.mean(accuracies)) if accuracies else None,
-        "val_loss": float(np.mean(losses)) if losses else None,
-    }
-
-
 def _predict(model, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return model.predict(x, batch_size=1024, verbose=0).reshape(shape)
