@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from birnn.config import ParamsError, load_params, parse_overrides
+from birnn.config import ParamsError, add_override_option, load_params, parse_overrides
 from birnn.layout import Layout
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
@@ -147,13 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         "--params", default="params.yaml", help="params file (default: params.yaml)"
     )
     parser.add_argument("--root", default=".", help="project root the standard paths are under")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one param for this run, e.g. --set train.epochs=2",
-    )
+    add_override_option(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     from birnn.pipeline import STAGES
 

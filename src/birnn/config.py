@@ -397,6 +397,17 @@ def parse_params(raw: Any, origin: str = "params") -> Params:
         raise ParamsError(_describe(err, origin)) from None
 
 
+def add_override_option(parser) -> None:
+    """`--set KEY=VALUE` (repeatable) on an argparse parser; read it with parse_overrides."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one param for this run, e.g. --set train.epochs=2",
+    )
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """`--set KEY=VALUE` pairs -> {dotted key: YAML value}, for load_params(overrides=...)."""
     out: dict[str, Any] = {}

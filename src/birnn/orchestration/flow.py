@@ -36,7 +36,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from birnn import pipeline as registry
-from birnn.config import OrchestrationParams, Params, ParamsError, load_params, parse_overrides
+from birnn.config import (
+    OrchestrationParams,
+    Params,
+    ParamsError,
+    add_override_option,
+    load_params,
+    parse_overrides,
+)
 from birnn.files import exclusive_lock
 from birnn.layout import Layout
 from birnn.orchestration import dvc
@@ -302,13 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--root", default=".")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one param for this run, e.g. --set train.epochs=2",
-    )
+    add_override_option(parser)
     args = parser.parse_args(argv)
     try:
         overrides = parse_overrides(args.set)
