@@ -22,7 +22,7 @@ import numpy as np
 
 from birnn.config import CleanParams, ModelParams, PretrainParams
 from birnn.files import atomic_dir, read_json, write_json
-from birnn.tasks.processed import VOCAB_FILE, load_vocab
+from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
 
 EMBEDDINGS_FILE = "embeddings.npy"
 INFO_FILE = "pretrain.json"
@@ -83,8 +83,7 @@ def pretrain(
 def training_texts(processed_dir: Path) -> list[list[str]]:
     """The training split's texts as lists of id strings, without padding. Only train.npz is
     opened: what the variants are validated and tested on never shapes the vectors."""
-    with np.load(processed_dir / "train.npz", allow_pickle=False) as data:
-        x = data["x"]
+    x, _ = load_split(processed_dir, "train")
     return [[str(i) for i in row[row > 0]] for row in x]
 
 
