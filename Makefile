@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run repro test test-fast lint format ui flow bench bench-real schedule
+.PHONY: setup run repro test test-fast lint format ui flow bench bench-ratio bench-real schedule
 
 SYNCED := $(VENV)/.synced-$(TF_EXTRA)$(if $(JAX),-jax)
 
@@ -67,6 +67,11 @@ ui: setup
 # the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;
 # e.g. make bench BENCH_ARGS='--skip dvc --train-rows 20000'; KERAS_BACKEND=jax make bench JAX=1
 # (benchmarks/ is a package at the repo root, outside the wheel: python -m benchmarks -h)
+# `dvc repro` vs the same DAG in one process, default params (~25 min on 2 cores):
+# reports/bench_ratio.json, per-stage start-up table printed (also a part of `make bench`)
+bench-ratio: setup
+	$(BIN)/python -m benchmarks ratio
+
 # real development text beside the project's TF-IDF (../shared/data; tens of minutes on 2 cores):
 # reports/bench_real.{json,md}; e.g. make bench-real BENCH_REAL_ARGS='--only airline'
 bench-real: setup

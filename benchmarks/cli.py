@@ -16,12 +16,14 @@ from benchmarks import __doc__ as OVERVIEW
 from benchmarks import real_data
 from benchmarks.data_stages import data_stages_at_scale, run_data_stages
 from benchmarks.dvc_noop import dvc_noop
+from benchmarks.dvc_ratio import dvc_ratio
 from benchmarks.machine import machine_info
 from benchmarks.report import (
     JSON_REPORT,
     MARKDOWN_REPORT,
     RECORDED_GPU,
     SWEEP_REPORT,
+    ratio_markdown,
     recorded_gpu,
     targets,
     write,
@@ -30,8 +32,8 @@ from benchmarks.sweep import SUMMARY_KEYS, sweep, sweep_in_subprocess
 from benchmarks.training_speed import training_comparison
 from birnn.config import load_params, parse_overrides
 
-PARTS = ("data", "dvc", "sweep", "training")
-COMMANDS = ("all", "sweep", "real", "_data-stages")
+PARTS = ("data", "dvc", "ratio", "sweep", "training")
+COMMANDS = ("all", "sweep", "ratio", "real", "_data-stages")
 DEFAULT_DATA_SIZES = [100_000, 400_000, 1_600_000]
 
 
@@ -68,6 +70,9 @@ def benchmark(
     if "dvc" not in skip:
         log.info("dvc repro no-op")
         result["dvc"] = dvc_noop(workdir / "dvc", repo.resolve())
+    if "ratio" not in skip:
+        log.info("dvc repro vs one process, the default DAG")
+        result["dvc_ratio"] = dvc_ratio(workdir / "ratio", repo.resolve(), params_file)
     if "sweep" not in skip:
         log.info("sweep on %d rows", sweep_rows)
         result["sweep"] = sweep_in_subprocess(
@@ -127,6 +132,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", default=str(SWEEP_REPORT))
     p.add_argument("--quiet", action="store_true", help="print one JSON line, no logs")
+    o = sub.add_parser("ratio", help="`dvc repro` vs the same DAG in one process")
+    o.add_argument("--params", default="params.yaml")
+    o.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    o.add_argument("--workdir", default=None, help="keep the three runs' copies here")
+    o.add_argument("--json", default=str(JSON_REPORT.with_name("bench_ratio.json")))
     r = sub.add_parser("real", help="the DAG on real development data, beside TF-IDF")
     r.add_argument("--data-dir", default="../shared/data", help="folder of sst2.csv etc.")
     r.add_argument("--only", action="append", choices=list(real_data.DATASETS), default=[])
@@ -158,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "real":
         return _real(args)
+    if args.command == "ratio":
+        return _ratio(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-bench-"))
     try:
@@ -204,4 +216,22 @@ def _real(args: argparse.Namespace) -> int:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print(real_data.write(result, args.json, args.md))
+    return 0
+
+
+def _ratio(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-ratio-"))
+    try:
+        result = {"machine": machine_info(), "date": time.strftime("%Y-%m-%d")}
+        result["dvc_ratio"] = dvc_ratio(
+            workdir, Path(".").resolve(), args.params, parse_overrides(args.set)
+        )
+        result["targets"] = targets(result)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    print(ratio_markdown(result["dvc_ratio"]))
     return 0

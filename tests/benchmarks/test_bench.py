@@ -243,3 +243,55 @@ def test_main_writes_json_and_markdown_with_the_recorded_gpu_sweep(tmp_path, mon
     # the recording carries no date of its own: the commit that recorded it dates it
     assert result["recorded_gpu_sweep"]["date"] == "2026-11-26"
     assert "NVIDIA H200" in out_md.read_text() and "# Benchmark" in capsys.readouterr().out
+
+
+def _ratio_result(ratio: float, same: bool) -> dict:
+    stage = {
+        "stage": "train gru-concat",
+        "one_process_seconds": 20.0,
+        "dvc_seconds": 21.5,
+        "dvc_cold_seconds": 38.0,
+        "startup_seconds": 1.5,
+        "cold_startup_seconds": 18.0,
+    }
+    return {
+        "variants": 1,
+        "dvc_stages": 1,
+        "one_process_seconds": 100.0,
+        "dvc_seconds": 100.0 * ratio,
+        "dvc_cold_seconds": 190.0,
+        "ratio": ratio,
+        "cold_ratio": 1.9,
+        "mean_startup_seconds": 1.5,
+        "mean_cold_startup_seconds": 18.0,
+        "stages": [stage],
+        "same_accuracy": same,
+    }
+
+
+def test_the_dvc_ratio_target_and_its_per_stage_table():
+    held = report.targets({"dvc_ratio": _ratio_result(1.2, True)})
+    assert [t["holds"] for t in held] == [True, True]
+    assert "1.20x (120 s vs 100 s; without warm starts 1.90x)" in held[0]["measured"]
+    missed = report.targets({"dvc_ratio": _ratio_result(1.4, False)})
+    assert [t["holds"] for t in missed] == [False, False]
+    table = report.ratio_markdown(_ratio_result(1.2, True))
+    assert "| train gru-concat | 20.0 | 21.5 | 1.5 | 38.0 | 18.0 |" in table
+
+
+def test_birnn_records_each_commands_process_time(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "params.yaml").write_text("variants: {cells: [gru], merge_modes: [sum]}\n")
+    timings = tmp_path / "t.jsonl"
+    env = {**os.environ, "BIRNN_TIMINGS": str(timings)}
+    for _ in range(2):
+        subprocess.run(
+            [sys.executable, "-m", "birnn", "variants"], cwd=tmp_path, env=env, check=True
+        )
+    records = [json.loads(line) for line in timings.read_text().splitlines()]
+    assert [r["command"] for r in records] == ["variants", "variants"]
+    assert all(r["seconds"] > 0 and r["warm"] is False for r in records)
