@@ -17,11 +17,11 @@ from birnn.pipeline import STAGES
 if TYPE_CHECKING:
     import pandas as pd
 
-# download .. split: the data stages (pretrain, after them, already learns: a model stage)
+# source .. split: the data stages (pretrain, after them, already learns: a model stage)
 PREPARE = tuple(STAGES[: [stage.name for stage in STAGES].index("split") + 1])
-# the timed total leaves out download: with data.source=csv it only copies the generated
+# the timed total leaves out source and download: with data.source=csv they hash and copy the generated
 # CSV into data/raw
-DATA_STAGES = tuple(stage.name for stage in PREPARE if stage.name != "download")
+DATA_STAGES = tuple(stage.name for stage in PREPARE if stage.name not in ("source", "download"))
 
 
 def prepare(params: Params, layout: Layout) -> dict[str, dict[str, Any]]:

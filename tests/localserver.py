@@ -3,6 +3,7 @@ exactly the layouts of the real sources. Nothing here touches the internet."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import socket
@@ -33,6 +34,7 @@ class FileServer:
     def __init__(self, files: dict[str, bytes] | None = None):
         self.files = dict(files or {})
         self.requests: list[dict] = []
+        self.heads: list[str] = []  # paths asked with HEAD (not in requests)
         self.cut_once: set[str] = set()
         self.fail: dict[str, list[int]] = {}
         self.delay_once: dict[str, float] = {}
@@ -55,6 +57,18 @@ class FileServer:
 
             def log_message(self, *args):  # keep pytest output clean
                 pass
+
+            def do_HEAD(self):  # noqa: N802 - the http.server interface
+                name = urlsplit(self.path).path.lstrip("/")
+                owner.heads.append(name)
+                if name not in owner.files:
+                    self.send_error(404)
+                    return
+                body = owner.files[name]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+                self.end_headers()
 
             def do_GET(self):
                 name = urlsplit(self.path).path.lstrip("/")

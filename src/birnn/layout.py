@@ -17,6 +17,18 @@ class Layout:
     root: Path = Path(".")
 
     @property
+    def source_dir(self) -> Path:
+        return self.root / "data" / "source"
+
+    @property
+    def labeled_source_path(self) -> Path:
+        return self.source_dir / "labeled.json"
+
+    @property
+    def unlabeled_source_path(self) -> Path:
+        return self.source_dir / "unlabeled.json"
+
+    @property
     def raw_dir(self) -> Path:
         return self.root / "data" / "raw"
 
@@ -75,6 +87,10 @@ class Layout:
     @property
     def checkpoints_dir(self) -> Path:
         return self.root / ".checkpoints"
+
+    @property
+    def file_hashes_path(self) -> Path:
+        return self.checkpoints_dir / "file_hashes.json"
 
     @property
     def run_lock(self) -> Path:

@@ -1,8 +1,8 @@
 """The pipeline, declared once: the ordered stage registry that the CLI, the Prefect flow, the
 benchmark and the tests iterate, and that dvc.yaml is checked against.
 
-    download -> clean -> tokenize -> split -> pretrain -> train@v -> evaluate@v -> baseline
-             -> compare -> track
+    source -> download -> clean -> tokenize -> split -> pretrain -> train@v -> evaluate@v
+           -> baseline -> compare -> track
 
 A per-variant stage runs once for every variant params select; dvc.yaml spells it as a
 ``matrix`` (bidirectional) plus a ``foreach`` named ``<stage>_uni`` (one-way references).
@@ -43,6 +43,11 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
+    Stage(
+        "source",
+        stages.run_source,
+        help="check params.yaml, fingerprint the data by content (runs every time)",
+    ),
     Stage("download", stages.run_download, help="fetch or generate the raw data"),
     Stage("clean", stages.run_clean, help="normalise text and labels, report dropped rows"),
     Stage("tokenize", stages.run_tokenize, help="split texts into tokens"),

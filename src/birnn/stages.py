@@ -33,10 +33,34 @@ def _some(result: dict, keys: tuple[str, ...]) -> dict:
     return {k: result[k] for k in keys if k in result}
 
 
-def run_download(params: Params, layout: Layout) -> dict:
-    from birnn.data import sources
+def run_source(params: Params, layout: Layout) -> dict:
+    from birnn.data import fingerprint
+    from birnn.files import read_json, write_json
 
-    return _done("download", sources.download(params.data, layout.raw_dir, params.seed))
+    def last(path: Path) -> dict:
+        return read_json(path) if path.is_file() else {}
+
+    hashes = last(layout.file_hashes_path)
+    labeled = fingerprint.labeled(params.data, last(layout.labeled_source_path), hashes)
+    unlabeled = fingerprint.unlabeled(params.data, hashes)
+    write_json(layout.file_hashes_path, hashes)
+    for path, record in (
+        (layout.labeled_source_path, labeled),
+        (layout.unlabeled_source_path, unlabeled),
+    ):
+        if last(path) != record:  # unchanged: leave the file (and its modification time) alone
+            write_json(path, record)
+    return _done("source", {"labeled": labeled, "unlabeled": unlabeled})
+
+
+def run_download(params: Params, layout: Layout) -> dict:
+    from birnn.data import fingerprint, sources
+
+    # a remote that changed under the same address is fetched again, not reused
+    fingerprint.forget_stale_download(layout.raw_dir, layout.labeled_source_path)
+    summary = sources.download(params.data, layout.raw_dir, params.seed)
+    fingerprint.remember_download(layout.raw_dir, layout.labeled_source_path)
+    return _done("download", summary)
 
 
 def run_clean(params: Params, layout: Layout) -> dict:

@@ -26,7 +26,13 @@ def test_generated_tweets_look_like_tweets():
 
 
 def test_data_stages_are_the_registry_up_to_split():
-    assert [s.name for s in data_stages.PREPARE] == ["download", "clean", "tokenize", "split"]
+    assert [s.name for s in data_stages.PREPARE] == [
+        "source",
+        "download",
+        "clean",
+        "tokenize",
+        "split",
+    ]
     assert data_stages.DATA_STAGES == ("clean", "tokenize", "split")
     assert all(s in STAGES for s in data_stages.PREPARE)
 
@@ -125,6 +131,7 @@ def test_sweep_steps_follow_the_registry_variant_by_variant():
     )
     names = [name for name, _, _ in sweep._steps(params)]
     assert names == [
+        "source",
         "download",
         "clean",
         "tokenize",

@@ -107,6 +107,7 @@ def _stamps(folder: Path) -> dict[Path, int]:
 
 def test_first_run_does_every_stage_with_recognisable_task_names(twice):
     for task in [
+        "source",
         "download",
         "clean",
         "tokenize",

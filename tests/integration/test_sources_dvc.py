@@ -134,3 +134,35 @@ def test_users_own_file_with_dvc_exp_run(tmp_path, fmt):
     assert report["rows_out"] == 60 and report["label_map"] == {"negative": 0, "positive": 1}
     assert manifest["path"] == f"csv.{fmt}" and manifest["url"] == src.resolve().as_uri()
     assert sum(len(p["y"]) for p in parts.values()) == 60
+
+
+def test_a_file_edited_in_place_is_read_again_and_an_unchanged_one_is_not(tmp_path):
+    src = tmp_path / "reviews.csv"
+    _reviews(60).to_csv(src, index=False)
+    root, env = _project(
+        tmp_path,
+        {"source": "csv", "path": str(src), "text_column": "review", "label_column": "sentiment"},
+    )
+    _run(["dvc", "repro", "split"], root, env, timeout=300)
+    again = _run(["dvc", "repro", "split"], root, env, timeout=300)
+    assert "Running stage 'source'" in again.stdout
+    assert "Running stage 'download'" not in again.stdout, "nothing changed: nothing re-runs"
+    _reviews(40).to_csv(src, index=False)  # same path, new content
+    edited = _run(["dvc", "repro", "split"], root, env, timeout=300)
+    assert "Running stage 'download'" in edited.stdout
+    report, _, parts = _outputs(root)
+    assert report["rows_out"] == 40 and sum(len(p["y"]) for p in parts.values()) == 40
+
+
+def test_a_bad_param_stops_the_run_before_any_output_is_deleted(tmp_path):
+    root, env = _project(tmp_path, {"builtin_size": 300})
+    _run(["dvc", "repro", "split"], root, env, timeout=300)
+    before = sorted(p.name for p in (root / "data" / "processed").iterdir())
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["split"]["val_size"] = "abc"
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    failed = _run(["dvc", "repro", "split"], root, env, ok=False, timeout=300)
+    assert failed.returncode != 0
+    assert "split.val_size" in failed.stdout + failed.stderr
+    assert "Running stage 'split'" not in failed.stdout
+    assert sorted(p.name for p in (root / "data" / "processed").iterdir()) == before

@@ -29,6 +29,7 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
     assert stage("compare").dvc_name() == "compare"
     params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["sum"], "unidirectional": []})
     assert dvc_stage_names(params) == [
+        "source",
         "download",
         "clean",
         "tokenize",

@@ -108,6 +108,8 @@ def _stage_task(name: str, fn=None, cached: bool = True):
 # unreachable store, which a cached "failed" summary would prevent: track is never cached
 TASKS = {
     **{name: _stage_task(name) for name in (*PREPARE_STAGES, "baseline", "compare")},
+    # looks at the data as it is now: never a cached answer
+    "source": _stage_task("source", cached=False),
     "train": _stage_task("train", train_variant),
     "evaluate": _stage_task("evaluate", evaluate_variant),
     "track": _stage_task("track", cached=False),

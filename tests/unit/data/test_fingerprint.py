@@ -1,0 +1,73 @@
+"""Fingerprints of the data by content: local files, pinned and unpinned remotes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from birnn.config import DataParams
+from birnn.data import fingerprint
+from birnn.data.sources import SourceError
+from localserver import FileServer
+
+
+def test_a_local_file_is_known_by_content_not_by_its_modification_time(tmp_path):
+    src = tmp_path / "r.csv"
+    src.write_text("text,label\na,0\n")
+    data = DataParams(source="csv", path=str(src))
+    hashes: dict = {}
+    first = fingerprint.labeled(data, hashes=hashes)
+    os.utime(src, ns=(1, 1))  # touched, same bytes
+    assert fingerprint.labeled(data, hashes=hashes) == first
+    src.write_text("text,label\nb,1\n")  # edited in place, same size
+    assert fingerprint.labeled(data, hashes=hashes)["sha256"] != first["sha256"]
+
+
+def test_an_unchanged_file_is_not_hashed_again(tmp_path, monkeypatch):
+    src = tmp_path / "r.csv"
+    src.write_text("text,label\na,0\n")
+    data = DataParams(source="csv", path=str(src))
+    hashes: dict = {}
+    fingerprint.labeled(data, hashes=hashes)
+    monkeypatch.setattr(fingerprint, "sha256_file", lambda _: pytest.fail("hashed again"))
+    fingerprint.labeled(data, hashes=hashes)
+
+
+def test_a_missing_file_names_the_key_and_the_path(tmp_path):
+    with pytest.raises(SourceError, match=r"data.path='nope.csv': file not found"):
+        fingerprint.labeled(DataParams(source="csv", path="nope.csv"))
+    with pytest.raises(SourceError, match="data.unlabeled_path"):
+        fingerprint.unlabeled(DataParams(unlabeled_path=str(tmp_path / "u.csv")))
+
+
+def test_generated_and_pinned_sources_need_no_request():
+    assert fingerprint.labeled(DataParams(source="builtin")) == {"source": "builtin"}
+    pinned = DataParams(source="csv", path="http://127.0.0.1:9/x.csv", sha256="AB" * 32)
+    assert fingerprint.labeled(pinned)["sha256"] == "ab" * 32  # port 9: nothing listens
+
+
+def test_an_unpinned_remote_is_known_by_its_validators_and_kept_when_offline():
+    with FileServer({"x.csv": b"text,label\na,0\n"}) as server:
+        data = DataParams(source="csv", path=server.url("x.csv"))
+        first = fingerprint.labeled(data)
+        assert first["checked"] and first["validators"]["ETag"]
+        server.files["x.csv"] = b"text,label\nb,1\nc,0\n"
+        changed = fingerprint.labeled(data, previous=first)
+        assert changed["validators"] != first["validators"]
+        url = server.url("x.csv")
+    offline = fingerprint.labeled(DataParams(source="csv", path=url), previous=changed)
+    assert offline["validators"] == changed["validators"] and offline["checked"] is False
+
+
+def test_download_fetches_again_when_the_fingerprint_moved(tmp_path):
+    raw, labeled = tmp_path / "raw", tmp_path / "labeled.json"
+    raw.mkdir()
+    (raw / "manifest.json").write_text("{}")
+    labeled.write_text('{"v": 1}')
+    fingerprint.remember_download(raw, labeled)
+    fingerprint.forget_stale_download(raw, labeled)
+    assert (raw / "manifest.json").exists(), "same fingerprint: the download is reused"
+    labeled.write_text('{"v": 2}')
+    fingerprint.forget_stale_download(raw, labeled)
+    assert not (raw / "manifest.json").exists()
