@@ -41,7 +41,7 @@ def test_data_stages_run_the_real_stage_code_per_size(tmp_path):
     result = data_stages.data_stages_at_scale([1500, 3000], tmp_path, REPO / "params.yaml")
     assert [r["rows"] for r in result["sizes"]] == [1500, 3000]
     for run in result["sizes"]:
-        assert set(run["stages"]) == {"download", "clean", "tokenize", "split"}
+        assert set(run["stages"]) == {"source", "download", "clean", "tokenize", "split"}
         assert 0 < run["rows_out"] <= run["rows"] and run["peak_rss_mb"] > 0
         staged = sum(run["stages"][s]["seconds"] for s in data_stages.DATA_STAGES)
         assert run["seconds"] == pytest.approx(staged, abs=0.02)
