@@ -99,7 +99,9 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
 
     if args.command in ("track", "log-runs"):
         result = pipeline.stage("track").run(params, layout, Path(args.params))
-        return 0 if args.command == "track" or result["status"] != "failed" else 1
+        if args.command == "log-runs":
+            return 0 if result["status"] != "failed" else 1
+        return _exit_for_failed_variants(params, layout)
     if args.command == "predict":
         return _predict(args, params, layout)
     if args.command == "variants":
@@ -111,6 +113,28 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
     else:
         stage.run(params, layout)
     return 0
+
+
+def _exit_for_failed_variants(params, layout: Layout) -> int:
+    """The last stage ends the run with an error when a variant failed, after compare and track
+    have done the others; `dvc repro` then retries just the failed ones."""
+    from birnn.files import read_json
+
+    failed = [
+        v
+        for v in params.variant_names()
+        if layout.metrics_path(v).is_file()
+        and read_json(layout.metrics_path(v)).get("status") == "failed"
+    ]
+    if not failed:
+        return 0
+    print(
+        f"error: {len(failed)} variant(s) failed: {', '.join(failed)} (why: "
+        f"{layout.reports_dir / 'comparison.md'}); the others are compared there. Fix the cause "
+        "and run `dvc repro` again: it trains only the failed variants again",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _explain(err: BaseException) -> str:

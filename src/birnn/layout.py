@@ -29,6 +29,10 @@ class Layout:
         return self.source_dir / "unlabeled.json"
 
     @property
+    def attempts_dir(self) -> Path:
+        return self.source_dir / "attempts"
+
+    @property
     def raw_dir(self) -> Path:
         return self.root / "data" / "raw"
 

@@ -36,6 +36,7 @@ def _some(result: dict, keys: tuple[str, ...]) -> dict:
 def run_source(params: Params, layout: Layout) -> dict:
     from birnn.data import fingerprint
     from birnn.files import read_json, write_json
+    from birnn.orchestration import retry
 
     def last(path: Path) -> dict:
         return read_json(path) if path.is_file() else {}
@@ -50,7 +51,12 @@ def run_source(params: Params, layout: Layout) -> dict:
     ):
         if last(path) != record:  # unchanged: leave the file (and its modification time) alone
             write_json(path, record)
-    return _done("source", {"labeled": labeled, "unlabeled": unlabeled})
+    retried = retry.update_attempts(
+        layout.attempts_dir, {v: layout.model_dir(v) for v in params.variant_names()}
+    )
+    if retried:
+        log.info("source: %s failed last time and will be trained again", ", ".join(retried))
+    return _done("source", {"labeled": labeled, "unlabeled": unlabeled, "retried": retried})
 
 
 def run_download(params: Params, layout: Layout) -> dict:
