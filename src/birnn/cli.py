@@ -14,7 +14,12 @@ from pathlib import Path
 from birnn.config import ParamsError, add_override_option, load_params, parse_overrides
 from birnn.layout import Layout
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# every output is written atomically and training checkpoints each epoch: nothing is lost
+INTERRUPTED = (
+    "interrupted: {command} stopped; finished outputs are kept and nothing half-written was "
+    "saved. Run the same command again to continue where it stopped."
+)  # TensorFlow's C++ start-up chatter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(INTERRUPTED.format(command=args.command), file=sys.stderr)
+        return 130
     except (OSError, ValueError, RuntimeError) as err:
         print(f"error: {args.command}: {_explain(err)}", file=sys.stderr)
         return 1
@@ -60,6 +68,8 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
 
     if args.command in ("track", "log-runs"):
         result = pipeline.stage("track").run(params, layout, Path(args.params))
+        if result.get("not_writable"):  # no retry fixes a read-only store: stop the run
+            return 1
         return 0 if args.command == "track" or result["status"] != "failed" else 1
     if args.command == "predict":
         return _predict(args, params, layout)

@@ -7,8 +7,9 @@ a default.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
 CELLS = ("lstm", "gru", "simple_rnn")
 UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
 MERGE_MODES = ("concat", "sum", "mul", "ave")
+MAX_SEED = 2**32 - 1
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
@@ -265,7 +267,7 @@ class VariantParams(_Strict):
     unidirectional: list[Cell] = Field(
         default_factory=lambda: ["lstm"], description="cells also trained one-way, as references"
     )
-    seeds: list[int] | None = Field(
+    seeds: list[Annotated[int, Field(ge=0, le=MAX_SEED)]] | None = Field(
         None,
         min_length=1,
         max_length=20,
@@ -325,7 +327,8 @@ class OrchestrationParams(_Strict):
 
 
 class Params(_Strict):
-    seed: int = 42
+    # numpy and scikit-learn take seeds in [0, 2**32): fail here, naming the key, not inside them
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     data: DataParams = DataParams()
     clean: CleanParams = CleanParams()
     split: SplitParams = SplitParams()
@@ -430,6 +433,12 @@ def load_params(
         raise ParamsError(f"{path}: params file not found (run from the project root)") from None
     except yaml.YAMLError as err:
         raise ParamsError(f"{path}: not valid YAML: {err}") from None
+    if not raw:
+        logging.getLogger("birnn").warning(
+            "%s is empty: every param takes its default (the builtin corpus); copy the "
+            "project's params.yaml to choose them",
+            path,
+        )
     raw = raw or {}
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)

@@ -27,6 +27,9 @@ from birnn.config import ParamsError, load_params, parse_params
         ({"variants": {"cells": "lstm"}}, "variants.cells"),
         ({"train": None}, "train"),
         ({"seed": None}, "seed"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**32}, "seed"),
+        ({"variants": {"seeds": [1, -2]}}, "variants.seeds.1"),
         ({"data": {"label_map": {"neg": 0, "pos": 2}}}, "data.label_map.pos"),
         # negative or zero sizes
         ({"data": {"builtin_size": 0}}, "data.builtin_size"),

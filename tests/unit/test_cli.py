@@ -59,3 +59,30 @@ def test_a_stage_waits_its_turn_while_another_run_holds_the_folder(tmp_path, cap
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    from birnn import pipeline
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "stage", lambda name: _Stage(interrupted))
+    assert main(["--root", str(tmp_path), "download"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "run the same command again" in err.lower()
+
+
+class _Stage:
+    per_variant = False
+
+    def __init__(self, run):
+        self.run = run
+
+
+def test_an_empty_params_file_warns_that_everything_is_default(tmp_path, caplog, capsys):
+    path = tmp_path / "params.yaml"
+    path.write_text("# nothing here\n")
+    assert main(["--params", str(path), "variants"]) == 0
+    assert "is empty: every param takes its default" in caplog.text
