@@ -13,6 +13,7 @@ from pathlib import Path
 
 from birnn.config import ParamsError, add_override_option, load_params, parse_overrides
 from birnn.layout import Layout
+from birnn.messages import cap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # every output is written atomically and training checkpoints each epoch: nothing is lost
@@ -31,13 +32,13 @@ def main(argv: list[str] | None = None) -> int:
         with _turn(layout, args.command):
             return _run(args, params, layout)
     except ParamsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {cap(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(INTERRUPTED.format(command=args.command), file=sys.stderr)
         return 130
     except (OSError, ValueError, RuntimeError) as err:
-        print(f"error: {args.command}: {_explain(err)}", file=sys.stderr)
+        print(f"error: {args.command}: {cap(_explain(err))}", file=sys.stderr)
         return 1
 
 

@@ -7,6 +7,7 @@ a default.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -119,6 +120,16 @@ class DataParams(_Strict):
         description="csv: a local CSV/TSV/parquet of unlabeled texts (column data.text_column) "
         "that the pretrain stage learns from besides the training split",
     )
+    encoding: str = Field(
+        "auto",
+        description="csv: the text encoding; auto = a byte-order mark, UTF-16, else UTF-8 (a "
+        "file that is not stops with the codec to set, e.g. latin-1 or cp1252)",
+    )
+    sep: str = Field(
+        "auto",
+        description="csv: the column separator (',', ';', tab, '|'); auto = tab for .tsv, else "
+        "sniffed from the first rows",
+    )
     max_rows: int | None = Field(
         None, gt=0, description="keep a stratified, seeded sample of this many rows"
     )
@@ -131,6 +142,31 @@ class DataParams(_Strict):
     def _label_keys_as_text(cls, value: Any) -> Any:
         # YAML reads `{0: 0, 4: 1}` with int keys; raw labels are compared as text
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            return codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {value!r}: use auto or a codec name such as utf-8, "
+                "latin-1, cp1252 or utf-16"
+            ) from None
+
+    @field_validator("sep")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        value = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(
+            value, value
+        )
+        if value != "auto" and len(value) != 1:
+            raise ValueError(
+                f"expected auto, tab or one character such as ',' or ';', got {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
@@ -454,6 +490,8 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _describe(err: ValidationError, origin: str) -> str:
+    from birnn.messages import excerpt
+
     lines = [f"{origin}: {err.error_count()} invalid param(s):"]
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
@@ -461,6 +499,6 @@ def _describe(err: ValidationError, origin: str) -> str:
             lines.append(f"  - {key}: unknown key (typo? see params.yaml for the valid keys)")
         else:
             got = e.get("input")
-            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict) else f" (got {excerpt(repr(got))})"
             lines.append(f"  - {key}: {e['msg']}{shown}")
     return "\n".join(lines)

@@ -86,3 +86,20 @@ def test_an_empty_params_file_warns_that_everything_is_default(tmp_path, caplog,
     path.write_text("# nothing here\n")
     assert main(["--params", str(path), "variants"]) == 0
     assert "is empty: every param takes its default" in caplog.text
+
+
+def test_a_huge_value_gives_a_short_error(tmp_path, capsys):
+    assert main(["--set", "seed=" + "9" * 50_000 + "x", "variants"]) == 2
+    err = capsys.readouterr().err
+    assert "seed" in err and len(err) < 1000
+
+
+def test_a_one_line_50mb_file_gives_a_short_error(tmp_path, capsys):
+    big = tmp_path / "one-line.csv"
+    with open(big, "w") as fh:
+        fh.write("y" * 50_000_000 + "\n")
+    root = ["--root", str(tmp_path), "--set", "data.source=csv", "--set", f"data.path={big}"]
+    assert main([*root, "download"]) == 0
+    assert main([*root, "clean"]) == 1
+    err = capsys.readouterr().err
+    assert len(err) < 2500 and str(big) in err and "missing column" in err

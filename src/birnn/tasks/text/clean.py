@@ -72,6 +72,9 @@ class CleanReport:
     label_counts: dict[str, int] = field(default_factory=dict)
     label_map: dict[str, int | None] = field(default_factory=dict)
     split_counts: dict[str, int] = field(default_factory=dict)
+    # what makes this data unfit or its results easy to misread; logged and carried on to
+    # the comparison
+    warnings: list[str] = field(default_factory=list)
 
 
 def normalize_text(text: pd.Series, params: CleanParams) -> pd.Series:
@@ -261,6 +264,12 @@ def clean_table(
         report.split_counts = {
             str(k): int(v) for k, v in frame["split"].value_counts().sort_index().items()
         }
+    if report.dropped["undecodable"]:
+        report.warnings.append(
+            f"{report.dropped['undecodable']} row(s) held bytes that are not valid in the "
+            "file's encoding (data.encoding) and were dropped as 'undecodable'; set "
+            "data.encoding to the file's codec to keep them"
+        )
     if frame.empty:
         raise CleanError(
             f"no rows left after cleaning ({report.dropped}); check data.text_column, "
