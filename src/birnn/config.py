@@ -321,6 +321,14 @@ class VariantParams(_Strict):
         return value
 
 
+class CompareParams(_Strict):
+    metric: Literal["auto", "accuracy", "balanced_accuracy", "macro_f1"] = Field(
+        "auto",
+        description="validation score the variants are ranked by; auto = accuracy when the "
+        "classes are balanced, balanced_accuracy when the minority class is under 40%",
+    )
+
+
 class TrackingParams(_Strict):
     enabled: bool = True
     uri: str = Field(
@@ -372,6 +380,7 @@ class Params(_Strict):
     train: TrainParams = TrainParams()
     pretrain: PretrainParams = PretrainParams()
     variants: VariantParams = VariantParams()
+    compare: CompareParams = CompareParams()
     tracking: TrackingParams = TrackingParams()
     orchestration: OrchestrationParams = OrchestrationParams()
 
