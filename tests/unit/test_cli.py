@@ -103,3 +103,25 @@ def test_a_one_line_50mb_file_gives_a_short_error(tmp_path, capsys):
     assert main([*root, "clean"]) == 1
     err = capsys.readouterr().err
     assert len(err) < 2500 and str(big) in err and "missing column" in err
+
+
+def test_predict_file_with_undecodable_bytes_names_the_file(tmp_path, capsys):
+    bad = tmp_path / "texts.txt"
+    bad.write_bytes("great film\n".encode() + b"caf\xe9 awful\n")
+    assert main(["--root", str(tmp_path), "predict", "--file", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"--file {bad}: not UTF-8 text (byte 0xe9 at offset 14)" in err
+
+
+def test_predict_echoes_a_capped_excerpt_of_a_huge_input(tmp_path, capsys, monkeypatch):
+    import json
+
+    from birnn import cli
+
+    monkeypatch.setattr(cli, "_label", lambda model, texts, *a: [(1, 0.9, t) for t in texts])
+    huge = "word " * 1_000_000
+    assert main(["--root", str(tmp_path), "predict", huge, "short one"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert len(lines[0]) < 400 and "characters" in first["text"]
+    assert second["text"] == "short one"
