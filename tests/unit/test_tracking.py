@@ -287,10 +287,12 @@ def test_pyfunc_input_keeps_raw_values_for_the_predictor():
     assert raw[0] == "ok" and raw[1] is None and raw[3] == b"bytes"
 
 
-def test_a_store_that_cannot_be_written_says_so_without_a_traceback(outputs, tmp_path, caplog):
+def test_a_store_that_cannot_be_written_says_so_without_a_traceback(
+    outputs, tmp_path, caplog, monkeypatch
+):
     params, paths = outputs
     # /proc refuses new files even to root, where a chmod-ed folder would not
-    params = parse_params({"tracking": {"uri": "sqlite:////proc/birnn-store/mlflow.db"}})
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////proc/birnn-store/mlflow.db")
     result = track(params, NAMES, tmp_path / "tracking.json", **paths)
     assert result["status"] == "failed" and result["not_writable"] is True
     assert "not writable" in result["error"] and "/proc/birnn-store" in result["error"]
