@@ -265,3 +265,11 @@ def test_numbers_only_text_is_a_degenerate_vocabulary(tmp_path):
     raw = _reviews(500, 500, text=lambda i: " ".join("abc"[(i // 3**j) % 3] for j in range(7)))
     _, report = clean_table(raw, CleanParams(), test_size=0.15)
     assert any("degenerate vocabulary" in w for w in report.warnings)
+
+
+def test_a_text_column_taken_for_labels_gives_a_short_message_naming_the_key():
+    labels = pd.Series([f"review number {i} " + "word " * 2000 for i in range(5000)])
+    with pytest.raises(CleanError) as err:
+        resolve_label_map(labels, None)
+    assert "is data.label_column the column with the labels?" in str(err.value)
+    assert len(str(err.value)) < 2000

@@ -28,6 +28,7 @@ import pandas as pd
 
 from birnn.config import CleanParams
 from birnn.files import atomic_path, write_json
+from birnn.messages import excerpt
 from birnn.tasks.text.tokenize import EMOTICON_PATTERN
 
 DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
@@ -69,6 +70,7 @@ MINORITY_SHARE = 0.4  # the share under which train.class_weight: auto weights t
 MIN_TEST_ROWS = 200  # +-7% is the 95% interval of an accuracy near 0.5 at 200 test texts
 MIN_WORDS = 50  # distinct words
 NO_LETTER_SHARE = 0.5
+MAX_LABEL_VALUES = 12  # more distinct labels than this: the label column is likely wrong
 
 
 log = logging.getLogger("birnn")
@@ -184,8 +186,16 @@ def resolve_label_map(
     values = set(keys.dropna().unique()) - {""}
     if len(values) > 2 and values - DEFAULT_LABEL_MAP.keys():  # e.g. -1/0/1 or a neutral class
         counts = keys[keys.isin(values)].value_counts()
-        shown = ", ".join(f"{k!r}: {n}" for k, n in counts.head(12).items())
-        example = ", ".join(f"{k}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values)))
+        shown = ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+        if len(values) > MAX_LABEL_VALUES:  # texts, ids or scores: not a label column
+            raise CleanError(
+                f"the label column holds {len(values)} different values ({shown}, ...): is "
+                "data.label_column the column with the labels? A label takes a few values "
+                "(0/1, neg/pos, ...); map them with data.label_map"
+            )
+        example = ", ".join(
+            f"{excerpt(k, 40)}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values))
+        )
         raise CleanError(
             f"the label column holds {len(values)} different values ({shown}), not two: which "
             f"are negative, which positive, which to drop? Set data.label_map, e.g. "
@@ -204,8 +214,8 @@ def resolve_label_map(
             if neg in _NEGATIVE_WORDS and pos in _POSITIVE_WORDS:
                 return {neg: 0, pos: 1}
         raise CleanError(
-            f"labels are {low!r} and {high!r}: which one is positive? Set "
-            f"data.label_map, e.g. '{{{low}: 0, {high}: 1}}'"
+            f"labels are {excerpt(low)!r} and {excerpt(high)!r}: which one is positive? Set "
+            f"data.label_map, e.g. '{{{excerpt(low)}: 0, {excerpt(high)}: 1}}'"
         )
     return dict(DEFAULT_LABEL_MAP)
 
