@@ -122,12 +122,12 @@ class DataParams(_Strict):
     )
     encoding: str = Field(
         "auto",
-        description="csv: the text encoding; auto = a byte-order mark, UTF-16, else UTF-8 (a "
+        description="csv, sentiment140-subset: the text encoding; auto = a byte-order mark, UTF-16, else UTF-8 (a "
         "file that is not stops with the codec to set, e.g. latin-1 or cp1252)",
     )
     sep: str = Field(
         "auto",
-        description="csv: the column separator (',', ';', tab, '|'); auto = tab for .tsv, else "
+        description="csv, sentiment140-subset: the column separator (',', ';', tab, '|'); auto = tab for .tsv, else "
         "sniffed from the first rows",
     )
     max_rows: int | None = Field(

@@ -191,9 +191,9 @@ def read_raw(
     if data.source == "sentiment140":
         return _read_sentiment140(path, limits)
     if data.source == "sentiment140-subset":
-        frame = _read_table(path, limits, shown)
+        frame = _read_table(path, limits, shown, data.encoding, data.sep)
         if "polarity" not in frame.columns and len(frame.columns) == 2:  # no header row
-            frame = _read_table(path, limits, shown, header=None)
+            frame = _read_table(path, limits, shown, data.encoding, data.sep, header=None)
             frame.columns = ["polarity", "text"]
         text_col, label_col = "text", "polarity"
     else:
