@@ -5,6 +5,7 @@ curves, and a plain-language verdict (markdown + JSON)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ COLUMNS = [
     "seconds_per_epoch",
     "predict_texts_per_second",
 ]
+log = logging.getLogger("birnn")
 ALPHA = 0.05
 MINORITY_SHARE = 0.4  # under it accuracy rewards answering the majority: rank by a balanced score
 MIN_TEST_UNITS = 200
@@ -145,6 +147,8 @@ def compare(
     summary["warnings"] = _clean_warnings(clean_report_path) + _warnings(
         table, summary, minority, metric
     )
+    for warning in summary["warnings"]:
+        log.warning("compare: %s", warning)
     summary["verdict"] = _verdict(table, summary)
     figures = out_dir / "figures"
     if grid is not None:
@@ -160,6 +164,7 @@ def compare(
         "best_accuracy": summary["best_accuracy"],
         "rows": len(table),
         "failed": len(failed),
+        "warnings": len(summary["warnings"]),
     }
 
 

@@ -348,7 +348,7 @@ def _imbalanced(tmp_path, n=1000, rare=10):
     return m, p, ["gru-sum", "lstm-sum"]
 
 
-def test_imbalanced_data_is_ranked_by_balanced_accuracy_and_warned_about(tmp_path):
+def test_imbalanced_data_is_ranked_by_balanced_accuracy_and_warned_about(tmp_path, caplog):
     m, p, names = _imbalanced(tmp_path)
     out = tmp_path / "reports"
     summary = compare(m, names, out, predictions_dir=p, y_test_path=tmp_path / "test.npz")
@@ -361,6 +361,7 @@ def test_imbalanced_data_is_ranked_by_balanced_accuracy_and_warned_about(tmp_pat
     assert "highest validation balanced accuracy" in report["verdict"]
     markdown = (out / "comparison.md").read_text()
     assert "## Warnings" in markdown and "Ranked by `val_balanced_accuracy`" in markdown
+    assert "compare: imbalanced classes" in caplog.text  # in the stage output too
 
 
 def test_compare_metric_accuracy_is_obeyed_but_the_imbalance_still_warned(tmp_path):
