@@ -61,7 +61,9 @@ flow: setup
 schedule: setup
 	$(BIN)/python flows/deploy.py
 
+# MLflow's UI exits 0 when its port is taken: check first, and fail naming the port
 ui: setup
+	@$(BIN)/python -c 'import socket, sys; s = socket.socket(); taken = s.connect_ex(("$(HOST)", $(PORT))) == 0; sys.exit("error: port $(PORT) on $(HOST) is taken (another make ui?): stop that server or run make ui PORT=5001" if taken else 0)'
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --default-artifact-root ./mlruns/artifacts --host $(HOST) --port $(PORT)
 
 # the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;

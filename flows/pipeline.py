@@ -13,4 +13,10 @@ import sys
 from birnn.orchestration.flow import main, pipeline  # noqa: F401  (pipeline: `prefect deploy` entry)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        from birnn.cli import INTERRUPTED
+
+        print(INTERRUPTED.format(command="the flow"), file=sys.stderr)
+        sys.exit(130)

@@ -13,8 +13,17 @@ from pathlib import Path
 
 from birnn.config import ParamsError, add_override_option, load_params, parse_overrides
 from birnn.layout import Layout
+from birnn.messages import cap, excerpt
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+# every output is written atomically and training checkpoints each epoch: nothing is lost
+INTERRUPTED = (
+    "interrupted: {command} stopped; finished outputs are kept and nothing half-written was "
+    "saved. Run the same command again to continue where it stopped."
+)
+
+
+ECHO_CHARS = 200  # predict echoes each input this far, so a 5 MB text is not printed back
 
 
 def entry() -> int:
@@ -65,10 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         with _turn(layout, args.command):
             return _run(args, params, layout)
     except ParamsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {cap(str(err))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(INTERRUPTED.format(command=args.command), file=sys.stderr)
+        return 130
     except (OSError, ValueError, RuntimeError) as err:
-        print(f"error: {args.command}: {_explain(err)}", file=sys.stderr)
+        print(f"error: {args.command}: {cap(_explain(err))}", file=sys.stderr)
         return 1
 
 
@@ -99,6 +111,8 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
 
     if args.command in ("track", "log-runs"):
         result = pipeline.stage("track").run(params, layout, Path(args.params))
+        if result.get("not_writable"):  # no retry fixes a read-only store: stop the run
+            return 1
         if args.command == "log-runs":
             return 0 if result["status"] != "failed" else 1
         return _exit_for_failed_variants(params, layout)
@@ -159,7 +173,7 @@ def _predict(args: argparse.Namespace, params, layout) -> int:
 
     texts = list(args.texts)
     if args.file:
-        lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        lines = _read_lines(Path(args.file))
         texts += [line for line in lines if line.strip()]
     if not texts:
         print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
@@ -167,9 +181,37 @@ def _predict(args: argparse.Namespace, params, layout) -> int:
     for label, probability, text in _label(args.model, texts, params, layout):
         print(
             json.dumps(
-                {"label": int(label), "probability": round(float(probability), 4), "text": text}
+                {
+                    "label": int(label),
+                    "probability": round(float(probability), 4),
+                    "text": excerpt(text, ECHO_CHARS),  # identifies the input, not a copy of it
+                }
             )
         )
+    return 0
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 (or BOM-marked) text file; other bytes are an error naming it."""
+    from birnn.data.textfile import FormatUnknown, detect_encoding
+
+    data = path.read_bytes()
+    try:
+        encoding = detect_encoding(data, str(path))
+    except FormatUnknown:
+        err = _first_bad_byte(data)
+        raise ValueError(
+            f"--file {path}: not UTF-8 text (byte 0x{data[err]:02x} at offset {err}); save it "
+            "as UTF-8, one text per line"
+        ) from None
+    return data.decode(encoding).splitlines()
+
+
+def _first_bad_byte(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start
     return 0
 
 

@@ -7,8 +7,10 @@ a default.
 
 from __future__ import annotations
 
+import codecs
+import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -24,6 +26,7 @@ from pydantic import (
 CELLS = ("lstm", "gru", "simple_rnn")
 UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
 MERGE_MODES = ("concat", "sum", "mul", "ave")
+MAX_SEED = 2**32 - 1
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
@@ -117,6 +120,16 @@ class DataParams(_Strict):
         description="csv: a local CSV/TSV/parquet of unlabeled texts (column data.text_column) "
         "that the pretrain stage learns from besides the training split",
     )
+    encoding: str = Field(
+        "auto",
+        description="csv, sentiment140-subset: the text encoding; auto = a byte-order mark, UTF-16, else UTF-8 (a "
+        "file that is not stops with the codec to set, e.g. latin-1 or cp1252)",
+    )
+    sep: str = Field(
+        "auto",
+        description="csv, sentiment140-subset: the column separator (',', ';', tab, '|'); auto = tab for .tsv, else "
+        "sniffed from the first rows",
+    )
     max_rows: int | None = Field(
         None, gt=0, description="keep a stratified, seeded sample of this many rows"
     )
@@ -129,6 +142,31 @@ class DataParams(_Strict):
     def _label_keys_as_text(cls, value: Any) -> Any:
         # YAML reads `{0: 0, 4: 1}` with int keys; raw labels are compared as text
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            return codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {value!r}: use auto or a codec name such as utf-8, "
+                "latin-1, cp1252 or utf-16"
+            ) from None
+
+    @field_validator("sep")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        value = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(
+            value, value
+        )
+        if value != "auto" and len(value) != 1:
+            raise ValueError(
+                f"expected auto, tab or one character such as ',' or ';', got {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
@@ -265,7 +303,7 @@ class VariantParams(_Strict):
     unidirectional: list[Cell] = Field(
         default_factory=lambda: ["lstm"], description="cells also trained one-way, as references"
     )
-    seeds: list[int] | None = Field(
+    seeds: list[Annotated[int, Field(ge=0, le=MAX_SEED)]] | None = Field(
         None,
         min_length=1,
         max_length=20,
@@ -281,6 +319,14 @@ class VariantParams(_Strict):
         if repeated:
             raise ValueError(f"{repeated} listed more than once: each value is used once")
         return value
+
+
+class CompareParams(_Strict):
+    metric: Literal["auto", "accuracy", "balanced_accuracy", "macro_f1"] = Field(
+        "auto",
+        description="validation score the variants are ranked by; auto = accuracy when the "
+        "classes are balanced, balanced_accuracy when the minority class is under 40%",
+    )
 
 
 class TrackingParams(_Strict):
@@ -325,7 +371,8 @@ class OrchestrationParams(_Strict):
 
 
 class Params(_Strict):
-    seed: int = 42
+    # numpy and scikit-learn take seeds in [0, 2**32): fail here, naming the key, not inside them
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     data: DataParams = DataParams()
     clean: CleanParams = CleanParams()
     split: SplitParams = SplitParams()
@@ -333,6 +380,7 @@ class Params(_Strict):
     train: TrainParams = TrainParams()
     pretrain: PretrainParams = PretrainParams()
     variants: VariantParams = VariantParams()
+    compare: CompareParams = CompareParams()
     tracking: TrackingParams = TrackingParams()
     orchestration: OrchestrationParams = OrchestrationParams()
 
@@ -430,6 +478,12 @@ def load_params(
         raise ParamsError(f"{path}: params file not found (run from the project root)") from None
     except yaml.YAMLError as err:
         raise ParamsError(f"{path}: not valid YAML: {err}") from None
+    if not raw:
+        logging.getLogger("birnn").warning(
+            "%s is empty: every param takes its default (the builtin corpus); copy the "
+            "project's params.yaml to choose them",
+            path,
+        )
     raw = raw or {}
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)
@@ -445,6 +499,8 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _describe(err: ValidationError, origin: str) -> str:
+    from birnn.messages import excerpt
+
     lines = [f"{origin}: {err.error_count()} invalid param(s):"]
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
@@ -452,6 +508,6 @@ def _describe(err: ValidationError, origin: str) -> str:
             lines.append(f"  - {key}: unknown key (typo? see params.yaml for the valid keys)")
         else:
             got = e.get("input")
-            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict) else f" (got {excerpt(repr(got))})"
             lines.append(f"  - {key}: {e['msg']}{shown}")
     return "\n".join(lines)

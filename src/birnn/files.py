@@ -29,6 +29,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+    # mkstemp makes the file private (0600); outputs are shared like any file the user writes
+    os.fchmod(fd, 0o666 & ~current_umask())
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -37,6 +39,20 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (/proc); elsewhere
+    set and restored at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _temp_prefix(target: Path) -> str:
@@ -82,6 +98,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         os.replace(old, target)
     _remove_orphans(target)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private (0700), like mkstemp
     try:
         yield tmp
         shutil.rmtree(old, ignore_errors=True)

@@ -14,6 +14,9 @@ _SECRET_QUERY = re.compile(
 def redact(url: str) -> str:
     """``url`` without user:password@ and with credential-looking query values masked."""
     parts = urlsplit(url)
+    if not (parts.username or parts.password or _SECRET_QUERY.search(parts.query)):
+        # urlunsplit would turn sqlite:///rel/path into the invalid sqlite:/rel/path
+        return url
     netloc = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"

@@ -176,6 +176,8 @@ def run_compare(params: Params, layout: Layout) -> dict:
         y_test_path=layout.test_split_path,
         curves_dir=layout.curves_dir,
         unit=task_of(layout.processed_dir).unit,
+        metric=params.compare.metric,
+        clean_report_path=layout.clean_report_path,
     )
     return _done("compare", summary)
 

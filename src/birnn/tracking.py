@@ -64,6 +64,35 @@ def tracking_uri(params: Params) -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or params.tracking.uri
 
 
+def shown_uri(uri: str) -> str:
+    """The URI as people should read it: credentials masked, a relative sqlite path absolute
+    (sqlite:///abs/path), so it can be pasted into `mlflow ui --backend-store-uri`."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return "sqlite:///" + str(Path(uri.removeprefix("sqlite:///")).resolve())
+    return _redact(uri)
+
+
+def store_problem(uri: str) -> str | None:
+    """Why a local sqlite store cannot be written, or None. Checked by writing, since MLflow
+    otherwise fails deep inside SQLAlchemy with a page of traceback."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    db = Path(uri.removeprefix("sqlite:///"))
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        if db.exists():
+            with open(db, "r+b"):
+                pass
+        with tempfile.TemporaryFile(dir=db.parent):
+            pass
+    except OSError as err:
+        return (
+            f"the tracking store {shown_uri(uri)} is not writable ({err.strerror}): make "
+            f"{db.parent} writable, or point tracking.uri (or MLFLOW_TRACKING_URI) elsewhere"
+        )
+    return None
+
+
 def experiment_name(params: Params) -> str:
     return params.tracking.experiment or f"birnn-{params.data.source}"
 
@@ -347,6 +376,9 @@ def champion_model(params: Params):
             log.warning("model registry at %s: %s", _redact(uri), _redact(str(err))[:300])
         return None
     except Exception as err:  # noqa: BLE001 - an unreachable server must not stop predict
+        if problem := store_problem(uri):
+            log.warning("%s; using the local model", problem)
+            return None
         log.warning(
             "model registry at %s unreachable (%s); using the local model",
             _redact(uri),
@@ -380,13 +412,22 @@ def track(params: Params, names: list[str], out_path: Path, **paths: Path) -> di
     """
     if not params.tracking.enabled:
         result: dict[str, Any] = {"status": "disabled"}
+    elif problem := store_problem(tracking_uri(params)):
+        result = {
+            "status": "failed",
+            "not_writable": True,
+            "uri": shown_uri(tracking_uri(params)),
+            "error": problem,
+            "fix": "outputs are saved; then run `birnn log-runs` to replay them into MLflow",
+        }
+        log.error("MLflow tracking failed: %s. %s", problem, result["fix"])
     else:
         try:
             result = log_pipeline(params, names, **paths)
         except Exception as err:  # noqa: BLE001 - any tracking failure must not lose the outputs
             result = {
                 "status": "failed",
-                "uri": _redact(tracking_uri(params)),
+                "uri": shown_uri(tracking_uri(params)),
                 "error": _redact(f"{type(err).__name__}: {err}")[:2000],
                 "fix": "outputs are saved; once the tracking store is reachable run "
                 "`birnn log-runs` to replay them into MLflow",

@@ -27,6 +27,12 @@ from birnn.config import ParamsError, load_params, parse_params
         ({"variants": {"cells": "lstm"}}, "variants.cells"),
         ({"train": None}, "train"),
         ({"seed": None}, "seed"),
+        ({"seed": -1}, "seed"),
+        ({"data": {"encoding": "klingon-8"}}, "data.encoding"),
+        ({"data": {"sep": ";;"}}, "data.sep"),
+        ({"compare": {"metric": "f2"}}, "compare.metric"),
+        ({"seed": 2**32}, "seed"),
+        ({"variants": {"seeds": [1, -2]}}, "variants.seeds.1"),
         ({"data": {"label_map": {"neg": 0, "pos": 2}}}, "data.label_map.pos"),
         # negative or zero sizes
         ({"data": {"builtin_size": 0}}, "data.builtin_size"),

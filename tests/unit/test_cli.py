@@ -59,3 +59,69 @@ def test_a_stage_waits_its_turn_while_another_run_holds_the_folder(tmp_path, cap
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    from birnn import pipeline
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "stage", lambda name: _Stage(interrupted))
+    assert main(["--root", str(tmp_path), "download"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "run the same command again" in err.lower()
+
+
+class _Stage:
+    per_variant = False
+
+    def __init__(self, run):
+        self.run = run
+
+
+def test_an_empty_params_file_warns_that_everything_is_default(tmp_path, caplog, capsys):
+    path = tmp_path / "params.yaml"
+    path.write_text("# nothing here\n")
+    assert main(["--params", str(path), "variants"]) == 0
+    assert "is empty: every param takes its default" in caplog.text
+
+
+def test_a_huge_value_gives_a_short_error(tmp_path, capsys):
+    assert main(["--set", "seed=" + "9" * 50_000 + "x", "variants"]) == 2
+    err = capsys.readouterr().err
+    assert "seed" in err and len(err) < 1000
+
+
+def test_a_one_line_50mb_file_gives_a_short_error(tmp_path, capsys):
+    big = tmp_path / "one-line.csv"
+    with open(big, "w") as fh:
+        fh.write("y" * 50_000_000 + "\n")
+    root = ["--root", str(tmp_path), "--set", "data.source=csv", "--set", f"data.path={big}"]
+    assert main([*root, "download"]) == 0
+    assert main([*root, "clean"]) == 1
+    err = capsys.readouterr().err
+    assert len(err) < 2500 and str(big) in err and "missing column" in err
+
+
+def test_predict_file_with_undecodable_bytes_names_the_file(tmp_path, capsys):
+    bad = tmp_path / "texts.txt"
+    bad.write_bytes("great film\n".encode() + b"caf\xe9 awful\n")
+    assert main(["--root", str(tmp_path), "predict", "--file", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"--file {bad}: not UTF-8 text (byte 0xe9 at offset 14)" in err
+
+
+def test_predict_echoes_a_capped_excerpt_of_a_huge_input(tmp_path, capsys, monkeypatch):
+    import json
+
+    from birnn import cli
+
+    monkeypatch.setattr(cli, "_label", lambda model, texts, *a: [(1, 0.9, t) for t in texts])
+    huge = "word " * 1_000_000
+    assert main(["--root", str(tmp_path), "predict", huge, "short one"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert len(lines[0]) < 400 and "characters" in first["text"]
+    assert second["text"] == "short one"

@@ -74,3 +74,18 @@ def test_a_run_lock_waits_for_a_live_holder_and_a_killed_holder_frees_it(tmp_pat
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "umask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)]
+)
+def test_outputs_follow_the_umask_not_a_private_temp_mode(tmp_path, umask, file_mode, dir_mode):
+    old = os.umask(umask)
+    try:
+        write_json(tmp_path / "out.json", {"a": 1})
+        with atomic_dir(tmp_path / "folder") as tmp:
+            (tmp / "inner.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == dir_mode

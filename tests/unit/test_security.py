@@ -200,3 +200,22 @@ def test_download_errors_hide_credentials(tmp_path):
         and "hunter2" not in str(err.value)
         and "abc123" not in str(err.value)
     )
+
+
+def test_make_ui_fails_naming_the_port_when_it_is_taken():
+    import socket
+    import subprocess
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            ["make", "-s", "ui", f"PORT={port}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode != 0
+    assert f"port {port} on 127.0.0.1 is taken" in done.stderr

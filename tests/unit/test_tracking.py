@@ -1,6 +1,7 @@
 """Real MLflow (embedded sqlite store in a temp folder), no mocks."""
 
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -284,3 +285,38 @@ def test_pyfunc_input_keeps_raw_values_for_the_predictor():
 
     raw = texts_from_input(pd.DataFrame({"text": ["ok", None, float("nan"), b"bytes"]}))
     assert raw[0] == "ok" and raw[1] is None and raw[3] == b"bytes"
+
+
+def test_a_store_that_cannot_be_written_says_so_without_a_traceback(
+    outputs, tmp_path, caplog, monkeypatch
+):
+    params, paths = outputs
+    # /proc refuses new files even to root, where a chmod-ed folder would not
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////proc/birnn-store/mlflow.db")
+    result = track(params, NAMES, tmp_path / "tracking.json", **paths)
+    assert result["status"] == "failed" and result["not_writable"] is True
+    assert "not writable" in result["error"] and "/proc/birnn-store" in result["error"]
+    assert "Traceback" not in caplog.text and "sqlalchemy" not in caplog.text.lower()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_mlruns_folder_is_not_writable(tmp_path):
+    from birnn.tracking import store_problem
+
+    (tmp_path / "mlruns").mkdir()
+    (tmp_path / "mlruns").chmod(0o555)
+    assert "not writable" in store_problem(f"sqlite:///{tmp_path}/mlruns/mlflow.db")
+
+
+def test_the_shown_uri_is_a_valid_absolute_sqlite_uri(tmp_path, monkeypatch):
+    from birnn.tracking import shown_uri
+
+    monkeypatch.chdir(tmp_path)
+    assert shown_uri("sqlite:///mlruns/mlflow.db") == f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    assert _redact_kept("sqlite:///mlruns/mlflow.db") == "sqlite:///mlruns/mlflow.db"
+
+
+def _redact_kept(uri):
+    from birnn.redact import redact
+
+    return redact(uri)

@@ -19,6 +19,7 @@ turns that file into a frame with columns ``text`` and ``label`` (raw values), p
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import shutil
@@ -30,10 +31,11 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from birnn.config import DataParams
-from birnn.data import archives
+from birnn.data import archives, textfile
 from birnn.data.corpus import generate_corpus
 from birnn.data.download import fetch
 from birnn.files import atomic_path, read_json, sha256_file, write_json
+from birnn.messages import excerpt, excerpts
 from birnn.redact import redact
 
 MANIFEST = "manifest.json"
@@ -52,6 +54,16 @@ SOURCE_LABEL_MAPS: dict[str, dict[str, int]] = {
 }
 SENTIMENT140_MEMBER = "training.1600000.processed.noemoticon.csv"
 IMDB_MEMBER = re.compile(r"^aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
+READ_FORMATS = (
+    "the csv source reads CSV, TSV or TXT (comma, semicolon, tab or | separated) and parquet "
+    "files, optionally .gz-compressed or alone in a .zip"
+)
+# formats people try that are not tables read as text: stop at download, saying what is read
+UNREAD_SUFFIXES = {
+    ".xlsx", ".xls", ".xlsm", ".ods", ".json", ".jsonl", ".ndjson", ".feather", ".arrow",
+    ".pkl", ".pickle", ".h5", ".hdf5", ".xml", ".html", ".pdf", ".docx", ".sqlite", ".db",
+    ".avro", ".orc",
+}  # fmt: skip
 _TABLE_MEMBER = re.compile(r"\.(csv|tsv|txt|parquet)(\.gz)?$", re.I)
 
 
@@ -103,6 +115,7 @@ def download(
         sequences.write_raw(target, data.cumsum_rows, data.cumsum_length, seed)
     elif data.source == "csv" and not _is_url(data.path):
         src = Path(data.path or "")
+        _check_format(str(data.path))
         if not src.is_file():
             raise SourceError(
                 f"data.path={data.path!r}: file not found; point data.path at a CSV/TSV/parquet file"
@@ -113,6 +126,8 @@ def download(
             _verify_local(tmp, data.sha256, src)
     else:
         url, expected = _remote(data)
+        if data.source == "csv":
+            _check_format(PurePosixPath(unquote(urlsplit(url).path)).name, redact(url))
         name = (
             f"csv{_suffixes(PurePosixPath(unquote(urlsplit(url).path)).name) or '.csv'}"
             if data.source == "csv"
@@ -170,18 +185,19 @@ def read_raw(
 ) -> pd.DataFrame:
     """The raw file named by the manifest as a frame: ``text``, ``label`` (raw) [, ``split``]."""
     path = raw_path(raw_dir, data)
+    shown = shown_name(path, data)
     if data.source == "imdb":
         return _read_imdb(path, limits)
     if data.source == "sentiment140":
         return _read_sentiment140(path, limits)
     if data.source == "sentiment140-subset":
-        frame = _read_table(path, limits)
+        frame = _read_table(path, limits, shown, data.encoding, data.sep)
         if "polarity" not in frame.columns and len(frame.columns) == 2:  # no header row
-            frame = _read_table(path, limits, header=None)
+            frame = _read_table(path, limits, shown, data.encoding, data.sep, header=None)
             frame.columns = ["polarity", "text"]
         text_col, label_col = "text", "polarity"
     else:
-        frame = _read_table(path, limits)
+        frame = _read_table(path, limits, shown, data.encoding, data.sep)
         text_col, label_col = (
             ("text", "label") if data.source == "builtin" else (data.text_column, data.label_column)
         )
@@ -191,20 +207,22 @@ def read_raw(
     if missing:
         found = list(frame.columns)
         hint = "Set data.text_column / data.label_column / data.split_column to the right names."
-        if len(found) == 1 and "\t" in str(found[0]):
+        if len(found) == 1 and data.sep != "auto":
             hint = (
-                "The header holds tabs: this looks like a tab-separated file read as CSV; "
-                "give it a .tsv name (data.path) or save it comma-separated."
+                f"Only one column was found with data.sep={data.sep!r}: set data.sep: auto, or "
+                "the separator the file uses."
             )
-        raise SourceError(f"{path}: missing column(s) {missing}; found {found}. {hint}")
+        raise SourceError(
+            f"{shown}: missing column(s) {excerpts(missing)}; found {excerpts(found)}. {hint}"
+        )
     if frame.empty:
         raise SourceError(
-            f"{path}: no data rows (the file is empty or has only a header); check data.path"
+            f"{shown}: no data rows (the file is empty or has only a header); check data.path"
         )
-    _check_types(frame, path, text_col, label_col)
+    _check_types(frame, shown, text_col, label_col)
     table = frame[[text_col, label_col]].rename(columns={text_col: "text", label_col: "label"})
     if split_col:
-        table["split"] = split_names(frame[split_col], f"{path}: column {split_col!r}")
+        table["split"] = split_names(frame[split_col], f"{shown}: column {split_col!r}")
     return table
 
 
@@ -220,13 +238,24 @@ SPLIT_NAMES = {
 }
 
 
+def shown_name(path: Path, data: DataParams) -> str:
+    """The file as the user named it (data.path, credentials masked), not the internal copy
+    under data/raw/, so messages point at the file they can open and fix."""
+    if data.source == "csv" and data.path:
+        return redact(data.path) if _is_url(data.path) else data.path
+    return str(path)
+
+
 def split_names(values: pd.Series, where: str) -> pd.Series:
     """A split column's values as train / val / test; anything else is an error that lists it."""
     keys = values.astype("string").str.strip().str.lower()
     named = keys.map(SPLIT_NAMES)
     unknown = keys[named.isna()]
     if len(unknown):
-        counts = unknown.fillna("").replace("", "<empty>").value_counts().head(10).to_dict()
+        counts = {
+            excerpt(k): int(n)
+            for k, n in unknown.fillna("").replace("", "<empty>").value_counts().head(10).items()
+        }
         raise SourceError(
             f"{where} (data.split_column) holds values that name no split: {counts}; use "
             f"train / test (and optionally val: val, valid, validation or dev)"
@@ -238,10 +267,11 @@ def read_texts(path: Path, text_column: str) -> list[str]:
     """The non-empty texts of a local CSV/TSV/parquet file (e.g. data.unlabeled_path)."""
     if not path.is_file():
         raise SourceError(f"{path}: file not found; point data.unlabeled_path at a local table")
-    frame = _read_table(path)
+    frame = _read_table(path, shown=str(path))
     if text_column not in frame.columns:
         raise SourceError(
-            f"{path}: no column {text_column!r} (data.text_column); found {list(frame.columns)}"
+            f"{path}: no column {text_column!r} (data.text_column); found "
+            f"{excerpts(list(frame.columns))}"
         )
     texts = frame[text_column].dropna().astype(str)
     return texts[texts.str.strip() != ""].tolist()
@@ -262,7 +292,7 @@ def raw_path(raw_dir: str | Path, data: DataParams) -> Path:
     return raw_dir / manifest["path"]
 
 
-def _check_types(frame: pd.DataFrame, path: Path, text_col: str, label_col: str) -> None:
+def _check_types(frame: pd.DataFrame, path: Path | str, text_col: str, label_col: str) -> None:
     """Typed tables (parquet) can hold numbers where text is expected, or lists as labels:
     stop with the column and the type found instead of cleaning str(1.5) as a review."""
     text = frame[text_col]
@@ -339,46 +369,83 @@ def _read_sentiment140(path: Path, limits: archives.Limits) -> pd.DataFrame:
     return frame.rename(columns={"polarity": "label"})[["text", "label"]]
 
 
-def _read_table(path: Path, limits: archives.Limits = archives.Limits(), **options) -> pd.DataFrame:
+def _read_table(
+    path: Path,
+    limits: archives.Limits = archives.Limits(),
+    shown: str | None = None,
+    encoding: str = "auto",
+    sep: str = "auto",
+    **options,
+) -> pd.DataFrame:
     """A CSV/TSV/parquet file, gzip-compressed or the one table inside a zip."""
+    shown = shown or path.name
     if path.name.lower().endswith(".zip") or archives.kind(path) == "zip":
-        tables = [
-            m.name
-            for m in archives.members(path, limits)
-            if _TABLE_MEMBER.search(m.name) and not _junk(m.name)
-        ]
+        found = [m.name for m in archives.members(path, limits) if not _junk(m.name)]
+        tables = [name for name in found if _TABLE_MEMBER.search(name)]
         if len(tables) != 1:
-            raise SourceError(
-                f"{path.name}: expected exactly one CSV/TSV/parquet file inside, found {tables}"
-            )
+            raise SourceError(_not_one_table(shown, found, tables))
         with archives.open_member(path, tables[0], limits) as fh:
-            return _parse_table(io.BytesIO(fh.read()), tables[0], **options)
-    return _parse_table(path, path.name, **options)
+            return _parse_table(
+                fh.read(), tables[0], f"{shown}/{tables[0]}", encoding, sep, **options
+            )
+    if ".parquet" in path.name.lower():
+        return _parse_table(path, path.name, shown, encoding, sep, **options)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read()
+    except (OSError, EOFError) as err:
+        raise SourceError(
+            f"{shown}: could not be read as a table: {excerpt(str(err), 300)}"
+        ) from err
+    return _parse_table(data, path.name, shown, encoding, sep, **options)
 
 
-def _parse_table(source, name: str, **options) -> pd.DataFrame:
+def _not_one_table(shown: str, found: list[str], tables: list[str]) -> str:
+    if any(name.startswith("xl/") for name in found):
+        return f"{shown} is an Excel workbook; {READ_FORMATS}: export the sheet as CSV"
+    if tables:
+        return (
+            f"{shown}: holds {len(tables)} tables {excerpts(tables)}; the csv source reads one: "
+            "unpack it and point data.path at the one to use"
+        )
+    return f"{shown}: none of its {len(found)} file(s) {excerpts(found)} is a table; {READ_FORMATS}"
+
+
+def _parse_table(
+    source: Path | bytes, name: str, shown: str, encoding: str, sep: str, **options
+) -> pd.DataFrame:
     lower = name.lower()
     try:
         if ".parquet" in lower:
-            return pd.read_parquet(source)
-        sep = "\t" if ".tsv" in lower else ","
-        compression = "gzip" if lower.endswith(".gz") else None
+            # from bytes, so pyarrow's errors cannot name the internal copy under data/raw/
+            data = source if isinstance(source, bytes) else Path(source).read_bytes()
+            return pd.read_parquet(io.BytesIO(data))
+        if encoding == "auto":
+            encoding = textfile.detect_encoding(source, shown)
+        if sep == "auto":
+            head = source[: textfile.SNIFF_CHARS * 4].decode(encoding, errors="replace")
+            sep = "\t" if ".tsv" in lower else textfile.sniff_delimiter(head, shown)
+        # bytes the encoding cannot read become U+FFFD; clean counts and reports those rows
         return pd.read_csv(
-            source,
+            io.BytesIO(source),
             sep=sep,
             dtype=str,
             keep_default_na=False,
-            compression=compression,
-            encoding="utf-8",
+            encoding=encoding,
             encoding_errors="replace",
             **options,
         )
+    except textfile.FormatUnknown as err:
+        raise SourceError(str(err)) from None
     except pd.errors.EmptyDataError:
         raise SourceError(
-            f"{name}: the file is empty (no header, no rows); check data.path"
+            f"{shown}: the file is empty (no header, no rows); check data.path"
         ) from None
     except (ValueError, OSError, EOFError, pd.errors.ParserError) as err:
-        raise SourceError(f"{name}: could not be read as a table: {err}") from err
+        raise SourceError(
+            f"{shown}: could not be read as a table: {excerpt(str(err), 300)}"
+        ) from err
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -410,6 +477,14 @@ def _already_have(raw_dir: Path, target: Path, url: str, expected: str | None) -
 def _verify_local(path: Path, expected: str | None, shown: Path) -> None:
     if expected and (actual := sha256_file(path)) != expected.lower():
         raise SourceError(f"{shown}: sha256 mismatch: expected {expected.lower()}, got {actual}")
+
+
+def _check_format(name: str, shown: str | None = None) -> None:
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in UNREAD_SUFFIXES:
+        raise SourceError(
+            f"data.path={excerpt(shown or name)!r}: {suffix} files are not read; {READ_FORMATS}"
+        )
 
 
 def _is_url(path: str | None) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 
 from birnn.files import write_json
 from birnn.modeling.model_folder import MODEL_FILE, load_keras_model, load_variant_info, seed_dir
-from birnn.modeling.scoring import save_predictions, seed_statistics
+from birnn.modeling.scoring import balance_scores, save_predictions, seed_statistics
 from birnn.tasks import task_of
 from birnn.tasks.processed import load_split
 
@@ -82,6 +82,7 @@ def evaluate_variant(
         **identity,
         **_learning(info),
         **_validation(info),
+        **_validation_balance(model_dir, info, processed_dir),
         **scores,
         **task.extra_scores(model_dir),
         "parameters": info["parameters"],
@@ -120,6 +121,21 @@ def _validation(info: dict) -> dict:
         "val_accuracy": float(np.mean(accuracies)) if accuracies else None,
         "val_loss": float(np.mean(losses)) if losses else None,
     }
+
+
+def _validation_balance(model_dir: Path, info: dict, processed_dir) -> dict:
+    """Balanced accuracy and macro-F1 on validation (mean over seeds when several): what the
+    comparison ranks by when the classes are imbalanced."""
+    x_val, y_val = load_split(processed_dir, "val")
+    seeds = [s["seed"] for s in info.get("seeds", []) if s["status"] == "ok"]
+    folders = [
+        model_dir if seed == info.get("seed") else seed_dir(model_dir, seed) for seed in seeds
+    ] or [model_dir]
+    scores = []
+    for folder in folders:
+        prob = _predict(load_keras_model(folder / MODEL_FILE), x_val, y_val.shape)
+        scores.append(balance_scores(y_val, (prob >= 0.5).astype(int), prefix="val_"))
+    return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
 
 
 def _predict(model, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

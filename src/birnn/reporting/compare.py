@@ -5,6 +5,7 @@ curves, and a plain-language verdict (markdown + JSON)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,8 @@ COLUMNS = [
     "p_holm",
     "vs_best",
     "f1",
+    "balanced_accuracy",
+    "macro_f1",
     "roc_auc",
     "log_loss",
     "probe_accuracy",
@@ -42,7 +45,15 @@ COLUMNS = [
     "seconds_per_epoch",
     "predict_texts_per_second",
 ]
+log = logging.getLogger("birnn")
 ALPHA = 0.05
+MINORITY_SHARE = 0.4  # under it accuracy rewards answering the majority: rank by a balanced score
+MIN_TEST_UNITS = 200
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "macro_f1": "macro-F1",
+}
 
 
 def load_metrics(metrics_dir: str | Path, names: list[str]) -> pd.DataFrame:
@@ -68,27 +79,33 @@ def compare(
     y_test_path: str | Path | None = None,
     curves_dir: str | Path | None = None,
     unit: str = "texts",
+    metric: str = "auto",
+    clean_report_path: str | Path | None = None,
 ) -> dict:
     """Stage: reports/metrics/*.json (+ predictions) -> reports/comparison.{md,json} + figures/.
 
-    ``unit``: what one test example is ("texts", or "sequences" for per-timestep tasks)."""
+    ``unit``: what one test example is ("texts", or "sequences" for per-timestep tasks).
+    ``metric``: the validation score that ranks (compare.metric; auto decides by the class
+    balance of the test labels). The clean report's warnings are carried into the report."""
     out_dir = Path(out_dir)
     metrics = load_metrics(metrics_dir, names)
+    minority = _minority_share(y_test_path)
+    metric = _ranking_metric(metric, minority, metrics)
     failed = metrics[~metrics["status"].isin(["ok", "did_not_learn"])]
     not_learned = metrics[metrics["status"] == "did_not_learn"]
     table = metrics[metrics["status"] == "ok"].copy()
     # chosen on validation; the test set only reports how the choice fares
-    for column in ("val_accuracy", "val_loss"):
+    for column in (f"val_{metric}", "val_accuracy", "val_loss"):
         if column not in table:
             table[column] = np.nan
     table = table.sort_values(
-        ["val_accuracy", "val_loss"], ascending=[False, True], kind="stable", na_position="last"
+        [f"val_{metric}", "val_loss"], ascending=[False, True], kind="stable", na_position="last"
     )
     table.insert(0, "rank", range(1, len(table) + 1))
     rnn = table[table["kind"] == "rnn"]
     best = rnn.iloc[0]["variant"] if len(rnn) else None
     test = _add_significance(table, best, predictions_dir, y_test_path, unit)
-    columns = _columns(table, unit)
+    columns = _columns(table, unit, metric)
     table = table.reindex(columns=["rank", *columns, "n_test", "probes"])
     rnn = table[table["kind"] == "rnn"]
     grid = _grid(rnn)
@@ -96,7 +113,10 @@ def compare(
         "best_variant": best,
         "best_accuracy": float(rnn.iloc[0]["accuracy"]) if len(rnn) else None,
         "best_val_accuracy": _num(rnn.iloc[0]["val_accuracy"]) if len(rnn) else None,
-        "selected_by": "validation accuracy, then validation loss (test scores never choose)",
+        "best_val_score": _num(rnn.iloc[0][f"val_{metric}"]) if len(rnn) else None,
+        "ranked_by": metric,
+        "selected_by": f"validation {METRIC_NAMES[metric]}, then validation loss (test scores "
+        "never choose)",
         "significance_test": test,
         "test_units": unit,
         "seeds": int(table["n_seeds"].max()) if "n_seeds" in table else 1,
@@ -124,6 +144,11 @@ def compare(
         summary["baseline"] = (
             named.get(baseline.iloc[0]["variant"]) if named is not None else None
         ) or "TF-IDF + logistic regression"
+    summary["warnings"] = _clean_warnings(clean_report_path) + _warnings(
+        table, summary, minority, metric
+    )
+    for warning in summary["warnings"]:
+        log.warning("compare: %s", warning)
     summary["verdict"] = _verdict(table, summary)
     figures = out_dir / "figures"
     if grid is not None:
@@ -139,7 +164,79 @@ def compare(
         "best_accuracy": summary["best_accuracy"],
         "rows": len(table),
         "failed": len(failed),
+        "warnings": len(summary["warnings"]),
     }
+
+
+def _minority_share(y_test_path) -> float | None:
+    """The share of the rarer class among the test labels (None: unknown or not binary)."""
+    if y_test_path is None or not Path(y_test_path).is_file():
+        return None
+    with np.load(y_test_path, allow_pickle=False) as data:
+        y = data["y"].reshape(-1)
+    counts = np.bincount(y.astype(int), minlength=2)
+    return float(counts.min() / counts.sum()) if len(counts) == 2 and counts.sum() else None
+
+
+def _ranking_metric(metric: str, minority: float | None, metrics: pd.DataFrame) -> str:
+    """compare.metric, with auto resolved: accuracy on balanced classes, balanced accuracy on
+    imbalanced ones (when the metrics carry it: files from before it was scored do not)."""
+    if metric != "auto":
+        return metric
+    if minority is None or minority >= MINORITY_SHARE:
+        return "accuracy"
+    has = "val_balanced_accuracy" in metrics and metrics["val_balanced_accuracy"].notna().any()
+    return "balanced_accuracy" if has else "accuracy"
+
+
+def _clean_warnings(path) -> list[str]:
+    if path is None or not Path(path).is_file():
+        return []
+    return [f"data: {w}" for w in read_json(path).get("warnings", [])]
+
+
+def _warnings(table: pd.DataFrame, summary: dict, minority: float | None, metric: str) -> list:
+    """What makes this comparison easy to misread: too few test units for the differences it
+    states, and imbalanced classes (where accuracy flatters a majority-class answer)."""
+    out = []
+    unit = summary["test_units"]
+    n_test = table["n_test"].dropna() if "n_test" in table else pd.Series(dtype=float)
+    if len(n_test) and (n := int(n_test.min())) < MIN_TEST_UNITS:
+        half = 1.96 * np.sqrt(0.25 / max(n, 1))
+        stated = [
+            f"{abs(d):.4f}"
+            for d in (summary.get("gain_over_baseline"), _runner_up_gap(table))
+            if d is not None and abs(d) < half
+        ]
+        out.append(
+            f"small test set: {n} test {unit}; an accuracy's 95% interval is about +-{half:.2f}, "
+            + (
+                f"so the differences stated here ({', '.join(stated)}) are within noise"
+                if stated
+                else "so differences smaller than that are noise"
+            )
+            + ": bring more data before trusting the ranking"
+        )
+    if minority is not None and minority < MINORITY_SHARE:
+        out.append(
+            f"imbalanced classes: the rarer class is {minority:.1%} of the test {unit}, so always "
+            f"answering the majority scores {1 - minority:.1%} accuracy; variants are ranked by "
+            f"validation {METRIC_NAMES[metric]}"
+            + (
+                ""
+                if metric != "accuracy"
+                else " (compare.metric: accuracy was asked for: set it to auto, "
+                "balanced_accuracy or macro_f1)"
+            )
+        )
+    return out
+
+
+def _runner_up_gap(table: pd.DataFrame) -> float | None:
+    rnn = table[table["kind"] == "rnn"]
+    if len(rnn) < 2:
+        return None
+    return float(rnn.iloc[0]["accuracy"] - rnn.iloc[1]["accuracy"])
 
 
 def _add_significance(
@@ -206,11 +303,13 @@ def _add_significance(
     return test
 
 
-def _columns(table: pd.DataFrame, unit: str) -> list[str]:
+def _columns(table: pd.DataFrame, unit: str, metric: str = "accuracy") -> list[str]:
     """The table's columns; with several seeds the spread across them follows the mean."""
     columns = [
         f"predict_{unit}_per_second" if c == "predict_texts_per_second" else c for c in COLUMNS
     ]
+    if metric != "accuracy":  # the score that ranks sits first
+        columns.insert(columns.index("val_accuracy"), f"val_{metric}")
     if unit == "sequences":
         columns = [c for c in columns if c != "probe_accuracy"]
         columns.insert(columns.index("accuracy") + 1, "sequence_accuracy")
@@ -277,9 +376,15 @@ def _verdict(table: pd.DataFrame, summary: dict) -> str:
     seeds = summary["seeds"]
     mean = "mean " if seeds > 1 else ""
     val = summary.get("best_val_accuracy")
-    text = f"{best} is chosen: it has the highest {mean}validation accuracy"
+    metric = summary.get("ranked_by", "accuracy")
+    val = summary.get("best_val_score", val)
+    text = f"{best} is chosen: it has the highest {mean}validation {METRIC_NAMES[metric]}"
     text += f" ({val:.4f})." if val is not None else "."
-    text += f" Its {mean}test accuracy is {summary['best_accuracy']:.4f}"
+    if metric != "accuracy" and pd.notna(rows.loc[best].get(metric)):
+        text += f" Its {mean}test {METRIC_NAMES[metric]} is {rows.loc[best, metric]:.4f}"
+        text += f" (accuracy {summary['best_accuracy']:.4f})"
+    else:
+        text += f" Its {mean}test accuracy is {summary['best_accuracy']:.4f}"
     if seeds > 1:
         text += f" +- {rows.loc[best, 'accuracy_std']:.4f} over {seeds} seeds"
     text += (
@@ -353,6 +458,8 @@ def _markdown(
     table: pd.DataFrame, columns: list[str], grid: pd.DataFrame | None, summary: dict
 ) -> str:
     lines = ["# Variant comparison", "", summary["verdict"], ""]
+    if summary.get("warnings"):
+        lines += ["## Warnings", ""] + [f"- {w}" for w in summary["warnings"]] + [""]
     lines += [
         _display(table[["rank", *columns]]).to_markdown(index=False, disable_numparse=True),
         "",
@@ -404,6 +511,7 @@ def _markdown(
 
 
 def _legend(summary: dict) -> str:
+    ranked = summary.get("ranked_by", "accuracy")
     if summary["seeds"] > 1:
         head = (
             f"`accuracy`: mean over {summary['seeds']} seeds, `accuracy_std`: their standard "
@@ -421,7 +529,7 @@ def _legend(summary: dict) -> str:
             "the best variant on the same test units."
         )
     return (
-        "Ranked by `val_accuracy` (the validation split; then validation loss): the best variant is "
+        f"Ranked by `val_{ranked}` (the validation split; then validation loss): the best variant is "
         "chosen there, and the test columns report how it fares. "
         + head
         + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "

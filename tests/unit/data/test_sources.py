@@ -206,13 +206,103 @@ def test_csv_source_from_a_url_with_optional_checksum(server, tmp_path):
         download(data, tmp_path / "other", seed=0, **FAST)
 
 
-def test_undecodable_bytes_are_counted(tmp_path):
+def test_undecodable_bytes_stop_auto_and_are_counted_with_utf8(tmp_path):
     src = tmp_path / "mixed.csv"
     src.write_bytes("text,label\ngood day,1\n".encode() + b"caf\xe9 bad,0\nbad day,0\n")
     data = parse_params({"data": {"source": "csv", "path": str(src)}}).data
     download(data, tmp_path / "raw", seed=0)
+    with pytest.raises(
+        SourceError, match=r"is not UTF-8 \(byte 0xe9 at offset 25, line 3; 1 of 4 lines"
+    ):
+        read_raw(tmp_path / "raw", data)
+    data = parse_params({"data": {"source": "csv", "path": str(src), "encoding": "utf-8"}}).data
     _, report = clean_table(read_raw(tmp_path / "raw", data), CleanParams(), label_map(data))
     assert report.dropped["undecodable"] == 1 and report.rows_out == 2
+    assert any("1 row(s) held bytes" in w for w in report.warnings)
+
+
+ROWS = [("très bon film", "1"), ("nul à chier", "0"), ("ça va", "1"), ("bof", "0")]
+
+
+def _table(sep=","):
+    return "text" + sep + "label\n" + "".join(f'"{t}"{sep}{lab}\n' for t, lab in ROWS)
+
+
+@pytest.mark.parametrize(
+    "name, body, extra",
+    [
+        ("latin.csv", _table().encode("latin-1"), {"encoding": "latin-1"}),
+        ("ansi.csv", _table().encode("cp1252"), {"encoding": "cp1252"}),
+        ("bom.csv", _table().encode("utf-8-sig"), {}),
+        ("u16.csv", _table().encode("utf-16"), {}),
+        ("u16le.csv", _table().encode("utf-16-le"), {}),
+        ("u16be.csv", _table().encode("utf-16-be"), {}),
+        ("semicolon.csv", _table(";").encode(), {}),
+        ("tabs.txt", _table("\t").encode(), {}),
+        ("pipes.csv", _table("|").encode(), {}),
+        ("semicolon-set.csv", _table(";").encode(), {"sep": ";"}),
+        ("tab-by-name.csv", _table("\t").encode(), {"sep": "tab"}),
+    ],
+)
+def test_encodings_and_separators_are_read(tmp_path, name, body, extra):
+    src = tmp_path / name
+    src.write_bytes(body)
+    data = parse_params({"data": {"source": "csv", "path": str(src), **extra}}).data
+    download(data, tmp_path / "raw", seed=0)
+    raw = read_raw(tmp_path / "raw", data)
+    assert raw["text"].tolist() == [t for t, _ in ROWS]
+
+
+def test_a_latin1_file_names_the_file_the_byte_and_the_setting(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_bytes(_table().encode("latin-1"))
+    data = parse_params({"data": {"source": "csv", "path": str(src)}}).data
+    download(data, tmp_path / "raw", seed=0)
+    with pytest.raises(SourceError) as err:
+        read_raw(tmp_path / "raw", data)
+    message = str(err.value)
+    assert message.startswith(f"{src} is not UTF-8 (byte 0xe8 at offset 14")
+    assert "data.encoding: cp1252" in message and "data/raw" not in message
+
+
+def test_a_wrong_separator_setting_is_named(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text(_table(";"))
+    data = parse_params({"data": {"source": "csv", "path": str(src), "sep": ","}}).data
+    download(data, tmp_path / "raw", seed=0)
+    with pytest.raises(SourceError, match="data.sep=','"):
+        read_raw(tmp_path / "raw", data)
+
+
+@pytest.mark.parametrize("name", ["sheet.xlsx", "rows.json", "rows.jsonl", "old.xls"])
+def test_unsupported_formats_say_which_are_read(tmp_path, name):
+    (tmp_path / name).write_bytes(b"PK\x03\x04 not a table")
+    data = parse_params({"data": {"source": "csv", "path": str(tmp_path / name)}}).data
+    with pytest.raises(SourceError, match="files are not read; the csv source reads CSV, TSV"):
+        download(data, tmp_path / "raw", seed=0)
+    assert not (tmp_path / "raw" / "manifest.json").exists()
+
+
+def test_an_excel_workbook_under_a_csv_name_is_recognised(tmp_path):
+    src = tmp_path / "export.csv"
+    with zipfile.ZipFile(src, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<x/>")
+        zf.writestr("xl/workbook.xml", "<x/>")
+    data = parse_params({"data": {"source": "csv", "path": str(src)}}).data
+    download(data, tmp_path / "raw", seed=0)
+    with pytest.raises(SourceError, match="is an Excel workbook; the csv source reads"):
+        read_raw(tmp_path / "raw", data)
+
+
+def test_a_huge_one_line_file_gives_a_short_message_naming_the_users_file(tmp_path):
+    src = tmp_path / "one-line.csv"
+    src.write_text("x" * 5_000_000 + "\n")
+    data = parse_params({"data": {"source": "csv", "path": str(src)}}).data
+    download(data, tmp_path / "raw", seed=0)
+    with pytest.raises(SourceError) as err:
+        read_raw(tmp_path / "raw", data)
+    assert len(str(err.value)) < 500 and str(src) in str(err.value)
+    assert "4999" in str(err.value)  # says how much was left out
 
 
 def test_missing_local_file_and_wrong_columns_are_clear(tmp_path):

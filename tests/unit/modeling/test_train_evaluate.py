@@ -69,6 +69,9 @@ def test_evaluate_writes_metrics_that_match_the_predictions(trained):
     assert metrics["accuracy"] == pytest.approx(
         np.mean((prob >= 0.5) == np.load(layout.processed_dir / "test.npz")["y"])
     )
+    # scores that see a minority class, on test and on validation (what compare.metric ranks by)
+    assert 0 <= metrics["balanced_accuracy"] <= 1 and 0 <= metrics["macro_f1"] <= 1
+    assert 0 <= metrics["val_balanced_accuracy"] <= 1 and 0 <= metrics["val_macro_f1"] <= 1
 
 
 def test_unidirectional_reference_trains_and_evaluates(trained):

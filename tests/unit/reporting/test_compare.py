@@ -320,3 +320,97 @@ def test_the_best_is_chosen_on_validation_and_the_baseline_gap_has_the_right_sig
     assert "simple_rnn-sum" not in report["accuracy_grid"].get("simple_rnn", {})
     markdown = (tmp_path / "comparison.md").read_text()
     assert "## Did not learn (not ranked)" in markdown and "never fell clearly below" in markdown
+
+
+def _imbalanced(tmp_path, n=1000, rare=10):
+    """99:1 test labels; 'majority' always answers 0 (F1 0), 'careful' finds the rare class."""
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    y = np.zeros(n, np.int8)
+    y[:rare] = 1
+    np.savez(tmp_path / "test.npz", x=np.zeros((n, 3), np.int32), y=y, row=np.arange(n))
+    p.mkdir()
+    for name, cell, acc, val_acc, val_bal in [
+        ("gru-sum", "gru", 0.99, 0.99, 0.5),
+        ("lstm-sum", "lstm", 0.97, 0.97, 0.9),
+    ]:
+        _metrics(
+            m,
+            name,
+            cell,
+            "sum",
+            acc,
+            n_test=n,
+            val_accuracy=val_acc,
+            val_balanced_accuracy=val_bal,
+            balanced_accuracy=val_bal,
+        )
+        np.save(p / f"{name}.npy", np.full(n, 0.1, np.float32))
+    return m, p, ["gru-sum", "lstm-sum"]
+
+
+def test_imbalanced_data_is_ranked_by_balanced_accuracy_and_warned_about(tmp_path, caplog):
+    m, p, names = _imbalanced(tmp_path)
+    out = tmp_path / "reports"
+    summary = compare(m, names, out, predictions_dir=p, y_test_path=tmp_path / "test.npz")
+    assert summary["best_variant"] == "lstm-sum"  # not the majority-class answerer
+    report = json.loads((out / "comparison.json").read_text())
+    assert report["ranked_by"] == "balanced_accuracy"
+    assert any(
+        w.startswith("imbalanced classes: the rarer class is 1.0%") for w in report["warnings"]
+    )
+    assert "highest validation balanced accuracy" in report["verdict"]
+    markdown = (out / "comparison.md").read_text()
+    assert "## Warnings" in markdown and "Ranked by `val_balanced_accuracy`" in markdown
+    assert "compare: imbalanced classes" in caplog.text  # in the stage output too
+
+
+def test_compare_metric_accuracy_is_obeyed_but_the_imbalance_still_warned(tmp_path):
+    m, p, names = _imbalanced(tmp_path)
+    out = tmp_path / "reports"
+    summary = compare(
+        m, names, out, predictions_dir=p, y_test_path=tmp_path / "test.npz", metric="accuracy"
+    )
+    assert summary["best_variant"] == "gru-sum"
+    report = json.loads((out / "comparison.json").read_text())
+    assert any("compare.metric: accuracy was asked for" in w for w in report["warnings"])
+
+
+def test_a_small_test_set_and_the_clean_reports_warnings_reach_the_comparison(tmp_path):
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    y = (np.arange(6) % 2).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((6, 3), np.int32), y=y, row=np.arange(6))
+    for name, cell, acc in [("gru-sum", "gru", 5 / 6), ("lstm-sum", "lstm", 4 / 6)]:
+        _metrics(m, name, cell, "sum", acc, n_test=6)
+        _predictions(p, name, y, round((1 - acc) * 6))
+    write_json(tmp_path / "clean_report.json", {"warnings": ["small test set: about 6 test texts"]})
+    out = tmp_path / "reports"
+    compare(
+        m,
+        ["gru-sum", "lstm-sum"],
+        out,
+        predictions_dir=p,
+        y_test_path=tmp_path / "test.npz",
+        clean_report_path=tmp_path / "clean_report.json",
+    )
+    warnings = json.loads((out / "comparison.json").read_text())["warnings"]
+    assert warnings[0] == "data: small test set: about 6 test texts"
+    assert "small test set: 6 test texts; an accuracy's 95% interval is about +-0.40" in warnings[1]
+    assert "(0.1667) are within noise" in warnings[1]
+    assert "0.1667) are within noise" in (out / "comparison.md").read_text()
+
+
+def test_a_failed_baseline_is_listed_not_fatal(tmp_path):
+    m = tmp_path / "metrics"
+    _metrics(m, "gru-sum", "gru", "sum", 0.8)
+    write_json(
+        m / "tfidf-logreg.json",
+        {
+            "variant": "tfidf-logreg",
+            "kind": "baseline",
+            "status": "failed",
+            "error": "TF-IDF baseline could not be fitted: no usable words",
+        },
+    )
+    summary = compare(m, ["gru-sum", "tfidf-logreg"], tmp_path / "reports")
+    assert summary["best_variant"] == "gru-sum" and summary["failed"] == 1
+    assert "no usable words" in (tmp_path / "reports" / "comparison.md").read_text()

@@ -66,7 +66,7 @@ def test_empty_file(tmp_path):
 
 
 def test_header_only(tmp_path):
-    with pytest.raises(SourceError, match=r"csv\.csv: no data rows.*only a header"):
+    with pytest.raises(SourceError, match=r"d\.csv: no data rows.*only a header"):
         run(tmp_path, "d.csv", b"text,label\n")
 
 
@@ -116,8 +116,11 @@ def test_mixed_encodings_and_invalid_utf8_are_counted_as_undecodable(tmp_path):
     latin1 = "un film tr\xe8s r\xe9ussi,1\n".encode("latin-1")  # \xe8 alone is invalid UTF-8
     broken = b"bytes \xff\xfe\xc3 here,0\n"
     utf8 = "un film tr\u00e8s r\u00e9ussi aussi,1\n".encode()
-    layout, report = run(tmp_path, "d.csv", good + latin1 + broken + utf8)
+    with pytest.raises(SourceError, match=r"d\.csv is not UTF-8 .*file mixes encodings"):
+        run(tmp_path, "d.csv", good + latin1 + broken + utf8)
+    layout, report = run(tmp_path, "d.csv", good + latin1 + broken + utf8, encoding="utf-8")
     assert report["dropped"]["undecodable"] == 2 and report["rows_out"] == 61
+    assert any("2 row(s) held bytes" in w for w in report["warnings"])
     texts = pd.read_parquet(layout.clean_path)["text"].tolist()
     assert "un film tr\u00e8s r\u00e9ussi aussi" in texts and not any("\ufffd" in t for t in texts)
 
@@ -177,9 +180,9 @@ def test_gzip_and_tsv_named_as_such_are_read(tmp_path):
     assert report["rows_out"] == 60
 
 
-def test_a_tsv_given_as_csv_says_so(tmp_path):
-    with pytest.raises(SourceError, match=r"tab-separated file read as CSV; give it a \.tsv name"):
-        run(tmp_path, "d.csv", csv_text(rows(), sep="\t").encode())
+def test_a_tsv_given_as_csv_is_read_by_its_separator(tmp_path):
+    _, report = run(tmp_path, "d.csv", csv_text(rows(), sep="\t").encode(), through="clean")
+    assert report["rows_out"] == 60
 
 
 def test_truncated_gzip(tmp_path):
@@ -220,8 +223,9 @@ def test_parquet_with_int_or_float_or_bool_labels_is_fine(tmp_path):
 
 
 def test_not_a_parquet_file(tmp_path):
-    with pytest.raises(SourceError, match=r"csv\.parquet: could not be read as a table"):
+    with pytest.raises(SourceError, match=r"d\.parquet: could not be read as a table") as err:
         run(tmp_path, "d.parquet", b"text,label\nhello,1\n")
+    assert "data/raw" not in str(err.value)  # the user's file, not the internal copy
 
 
 def test_the_cli_prints_the_error_without_a_traceback(tmp_path, capsys):

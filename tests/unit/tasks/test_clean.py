@@ -1,3 +1,5 @@
+import json
+
 import pandas as pd
 import pytest
 
@@ -215,3 +217,59 @@ def test_given_split_column_is_kept_and_stratified_by_sampling():
     frame, report = clean_table(raw, CleanParams(), None, max_rows=100, seed=1)
     assert report.split_counts == {"test": 50, "train": 50}
     assert frame.groupby(["split", "label"]).size().tolist() == [25, 25, 25, 25]
+
+
+def test_emoji_only_texts_are_kept_not_counted_as_empty():
+    raw = pd.DataFrame(
+        {
+            "text": ["😍😍", "👎", "♥", ":)", "...", "", "fine film"],
+            "label": ["1", "0", "1", "1", "0", "0", "1"],
+        }
+    )
+    frame, report = clean_table(raw, CleanParams())
+    assert frame["text"].tolist() == ["😍😍", "👎", "♥", ":)", "fine film"]
+    assert report.dropped["empty"] == 2 and report.dropped["too_short"] == 0
+
+
+def _reviews(n_pos: int, n_neg: int, text=lambda i: f"review number {i} with words w{i % 97}"):
+    return pd.DataFrame(
+        {
+            "text": [text(i) for i in range(n_pos + n_neg)],
+            "label": ["1"] * n_pos + ["0"] * n_neg,
+        }
+    )
+
+
+def test_balanced_plentiful_data_gets_no_warning():
+    _, report = clean_table(_reviews(700, 700), CleanParams(), test_size=0.15)
+    assert report.warnings == []
+
+
+def test_a_small_test_set_is_warned_about_with_its_interval():
+    _, report = clean_table(_reviews(20, 20), CleanParams(), test_size=0.15)
+    (warning,) = [w for w in report.warnings if w.startswith("small test set")]
+    assert "about 6 test texts from 40 rows" in warning and "+-0.40" in warning
+
+
+def test_imbalanced_classes_are_warned_about():
+    _, report = clean_table(_reviews(990, 10), CleanParams(), test_size=0.15)
+    (warning,) = [w for w in report.warnings if w.startswith("imbalanced")]
+    assert "label 0 is 1.0% of the rows" in warning and "scores 99.0% accuracy" in warning
+
+
+def test_numbers_only_text_is_a_degenerate_vocabulary(tmp_path):
+    raw = _reviews(500, 500, text=lambda i: str(1000 + i))
+    clean(raw, CleanParams(), None, tmp_path / "c.parquet", tmp_path / "r.json", test_size=0.15)
+    warnings = json.loads((tmp_path / "r.json").read_text())["warnings"]
+    assert any(w.startswith("degenerate text: 100% of the texts hold no letters") for w in warnings)
+    raw = _reviews(500, 500, text=lambda i: " ".join("abc"[(i // 3**j) % 3] for j in range(7)))
+    _, report = clean_table(raw, CleanParams(), test_size=0.15)
+    assert any("degenerate vocabulary" in w for w in report.warnings)
+
+
+def test_a_text_column_taken_for_labels_gives_a_short_message_naming_the_key():
+    labels = pd.Series([f"review number {i} " + "word " * 2000 for i in range(5000)])
+    with pytest.raises(CleanError) as err:
+        resolve_label_map(labels, None)
+    assert "is data.label_column the column with the labels?" in str(err.value)
+    assert len(str(err.value)) < 2000

@@ -27,6 +27,7 @@ class TextTask:
             report_path,
             params.data.max_rows,
             params.seed,
+            params.split.test_size,
         )
 
     def tokenize(self, clean_path: Path, out_path: Path):

@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from birnn.files import write_json
 from birnn.layout import BASELINE_NAME
+from birnn.messages import excerpt
 from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
 from birnn.tasks.processed import load_rows
 
@@ -30,13 +31,11 @@ def train_baseline(
     docs = frame["tokens"].str.join(" ").to_numpy(dtype=object)
     labels = frame["label"].to_numpy()
     train, val, test = (load_rows(processed_dir, name) for name in ("train", "val", "test"))
-    # token_pattern keeps every pre-tokenized token, punctuation included
-    model = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
-        LogisticRegression(C=4.0, max_iter=2000, random_state=seed),
-    )
     started = time.perf_counter()
-    model.fit(docs[train], labels[train])
+    try:
+        model = _fit(docs[train], labels[train], seed)
+    except ValueError as err:  # e.g. no word left after min_df: numbers-only or tiny data
+        return _failed(metrics_path, predictions_path, err, len(train))
     seconds = time.perf_counter() - started
     prob = model.predict_proba(docs[test])[:, 1]
     save_predictions(predictions_path, prob)
@@ -53,4 +52,46 @@ def train_baseline(
         "train_seconds": round(seconds, 3),
     }
     write_json(metrics_path, result)
+    return result
+
+
+def _fit(docs, labels, seed: int):
+    """TF-IDF + logistic regression; words seen once count too when nothing else is left
+    (a small training split), rather than failing on an empty vocabulary."""
+    last: ValueError | None = None
+    for min_df in (2, 1):
+        # token_pattern keeps every pre-tokenized token, punctuation included
+        model = make_pipeline(
+            TfidfVectorizer(
+                ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, token_pattern=r"\S+"
+            ),
+            LogisticRegression(C=4.0, max_iter=2000, random_state=seed),
+        )
+        try:
+            return model.fit(docs, labels)
+        except ValueError as err:
+            last = err
+    raise last
+
+
+def _failed(metrics_path, predictions_path, err: ValueError, n_train: int) -> dict:
+    """A baseline that cannot be fitted is a recorded failure the comparison lists, not a
+    stage that stops the pipeline with scikit-learn's words."""
+    reason = str(err)
+    if "no terms remain" in reason or "empty vocabulary" in reason:
+        reason = (
+            f"no usable words in the {n_train} training texts (empty vocabulary): the texts "
+            "hold no repeated words; check data.text_column and the clean report's warnings"
+        )
+    result = {
+        "variant": BASELINE_NAME,
+        "cell": "tfidf",
+        "merge_mode": None,
+        "direction": None,
+        "kind": "baseline",
+        "status": "failed",
+        "error": f"TF-IDF baseline could not be fitted: {excerpt(reason, 300)}",
+    }
+    write_json(metrics_path, result)
+    Path(predictions_path).unlink(missing_ok=True)
     return result

@@ -19,6 +19,7 @@ copy), ``duplicate`` (exact duplicate text, first copy kept) and ``sampled_out``
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ import pandas as pd
 
 from birnn.config import CleanParams
 from birnn.files import atomic_path, write_json
+from birnn.messages import excerpt
+from birnn.tasks.text.tokenize import EMOTICON_PATTERN
 
 DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
 # with exactly two distinct labels and no map: one from each list decides which is positive
@@ -58,6 +61,19 @@ _INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]
 # lone surrogates (from a JSON "\\ud800" or a broken decoder) cannot be stored as UTF-8
 _SURROGATE = "[\ud800-\udfff]"
 URL_TOKEN, USER_TOKEN = "xxurl", "xxuser"
+# what makes a text non-empty: the tokens the model reads besides punctuation, i.e. words,
+# emoticons and symbols such as emoji (tokenize.py keeps all three)
+_SYMBOL = r"[^\w\s\x00-\x7f\u00a0-\u00bf\u2000-\u206f\u3000-\u303f]"
+CONTENT_TOKEN = rf"{EMOTICON_PATTERN}|\w+(?:'\w+)*|{_SYMBOL}"
+# below these the data still trains, but its results are easy to misread: warned about
+MINORITY_SHARE = 0.4  # the share under which train.class_weight: auto weights the classes
+MIN_TEST_ROWS = 200  # +-7% is the 95% interval of an accuracy near 0.5 at 200 test texts
+MIN_WORDS = 50  # distinct words
+NO_LETTER_SHARE = 0.5
+MAX_LABEL_VALUES = 12  # more distinct labels than this: the label column is likely wrong
+
+
+log = logging.getLogger("birnn")
 
 
 class CleanError(ValueError):
@@ -72,6 +88,9 @@ class CleanReport:
     label_counts: dict[str, int] = field(default_factory=dict)
     label_map: dict[str, int | None] = field(default_factory=dict)
     split_counts: dict[str, int] = field(default_factory=dict)
+    # what makes this data unfit or its results easy to misread; logged and carried on to
+    # the comparison
+    warnings: list[str] = field(default_factory=list)
 
 
 def normalize_text(text: pd.Series, params: CleanParams) -> pd.Series:
@@ -167,8 +186,16 @@ def resolve_label_map(
     values = set(keys.dropna().unique()) - {""}
     if len(values) > 2 and values - DEFAULT_LABEL_MAP.keys():  # e.g. -1/0/1 or a neutral class
         counts = keys[keys.isin(values)].value_counts()
-        shown = ", ".join(f"{k!r}: {n}" for k, n in counts.head(12).items())
-        example = ", ".join(f"{k}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values)))
+        shown = ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+        if len(values) > MAX_LABEL_VALUES:  # texts, ids or scores: not a label column
+            raise CleanError(
+                f"the label column holds {len(values)} different values ({shown}, ...): is "
+                "data.label_column the column with the labels? A label takes a few values "
+                "(0/1, neg/pos, ...); map them with data.label_map"
+            )
+        example = ", ".join(
+            f"{excerpt(k, 40)}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values))
+        )
         raise CleanError(
             f"the label column holds {len(values)} different values ({shown}), not two: which "
             f"are negative, which positive, which to drop? Set data.label_map, e.g. "
@@ -187,8 +214,8 @@ def resolve_label_map(
             if neg in _NEGATIVE_WORDS and pos in _POSITIVE_WORDS:
                 return {neg: 0, pos: 1}
         raise CleanError(
-            f"labels are {low!r} and {high!r}: which one is positive? Set "
-            f"data.label_map, e.g. '{{{low}: 0, {high}: 1}}'"
+            f"labels are {excerpt(low)!r} and {excerpt(high)!r}: which one is positive? Set "
+            f"data.label_map, e.g. '{{{excerpt(low)}: 0, {excerpt(high)}: 1}}'"
         )
     return dict(DEFAULT_LABEL_MAP)
 
@@ -210,6 +237,7 @@ def clean_table(
     label_map: dict[str, int | None] | None = None,
     max_rows: int | None = None,
     seed: int = 0,
+    test_size: float | None = None,
 ) -> tuple[pd.DataFrame, CleanReport]:
     report = CleanReport(rows_in=len(raw))
     mapping = resolve_label_map(raw["label"], label_map)
@@ -232,7 +260,7 @@ def clean_table(
     drop(frame["_excluded"], "excluded_label")
     drop(frame["label"].isna(), "unknown_label")
     drop(frame["_undecodable"], "undecodable")
-    words = frame["text"].str.count(r"\w+")
+    words = frame["text"].str.count(CONTENT_TOKEN)
     drop(words == 0, "empty")
     drop(words[~(words == 0).to_numpy()] < params.min_tokens, "too_short")
     if params.max_chars:
@@ -261,6 +289,13 @@ def clean_table(
         report.split_counts = {
             str(k): int(v) for k, v in frame["split"].value_counts().sort_index().items()
         }
+    report.warnings += data_warnings(frame, test_size)
+    if report.dropped["undecodable"]:
+        report.warnings.append(
+            f"{report.dropped['undecodable']} row(s) held bytes that are not valid in the "
+            "file's encoding (data.encoding) and were dropped as 'undecodable'; set "
+            "data.encoding to the file's codec to keep them"
+        )
     if frame.empty:
         raise CleanError(
             f"no rows left after cleaning ({report.dropped}); check data.text_column, "
@@ -272,6 +307,51 @@ def clean_table(
             "needs both labels: check data.label_map"
         )
     return frame, report
+
+
+def data_warnings(frame: pd.DataFrame, test_size: float | None = None) -> list[str]:
+    """What makes cleaned data a poor basis for a verdict: a test split too small to tell
+    variants apart, imbalanced classes (accuracy then rewards always answering the majority)
+    and a degenerate vocabulary (numbers only, a handful of words)."""
+    if frame.empty:
+        return []
+    out = []
+    n_test = round(len(frame) * test_size) if test_size else None
+    if "split" in frame.columns:  # the data's own split (split.strategy: given)
+        n_test = int((frame["split"] == "test").sum()) or n_test
+    if n_test is not None and n_test < MIN_TEST_ROWS:
+        out.append(
+            f"small test set: about {n_test} test texts from {len(frame)} rows; the 95% interval "
+            f"of an accuracy is then about +-{ci_half_width(n_test):.2f}, so differences between "
+            "variants smaller than that are noise: bring more rows"
+        )
+    shares = frame["label"].value_counts(normalize=True)
+    if len(shares) == 2 and shares.min() < MINORITY_SHARE:
+        out.append(
+            f"imbalanced classes: label {shares.idxmin()} is {shares.min():.1%} of the rows; a "
+            f"model that always answers {shares.idxmax()} scores {shares.max():.1%} accuracy, so "
+            "the comparison ranks by balanced accuracy (compare.metric: auto)"
+        )
+    text = frame["text"]
+    no_letters = float((~text.str.contains(r"[^\W\d_]", regex=True)).mean())
+    if no_letters > NO_LETTER_SHARE:
+        out.append(
+            f"degenerate text: {no_letters:.0%} of the texts hold no letters (numbers or symbols "
+            "only); is data.text_column the column with the texts?"
+        )
+    sample = text.sample(min(len(text), 50_000), random_state=0) if len(text) > 50_000 else text
+    distinct = sample.str.split().explode().nunique()
+    if distinct < MIN_WORDS:
+        out.append(
+            f"degenerate vocabulary: only {distinct} distinct words in the texts; a text "
+            "classifier has little to learn from"
+        )
+    return out
+
+
+def ci_half_width(n: int, p: float = 0.5) -> float:
+    """Half the width of the normal 95% interval of an accuracy ``p`` on ``n`` texts."""
+    return 1.96 * float(np.sqrt(p * (1 - p) / max(n, 1)))
 
 
 def sample_rows(frame: pd.DataFrame, n: int, seed: int) -> np.ndarray:
@@ -298,9 +378,13 @@ def clean(
     report_path: str | Path,
     max_rows: int | None = None,
     seed: int = 0,
+    test_size: float | None = None,
 ) -> CleanReport:
-    """Stage: raw frame -> data/interim/clean.parquet + reports/clean_report.json."""
-    frame, report = clean_table(raw, params, label_map, max_rows, seed)
+    """Stage: raw frame -> data/interim/clean.parquet + reports/clean_report.json; every
+    warning is logged too."""
+    frame, report = clean_table(raw, params, label_map, max_rows, seed, test_size)
+    for warning in report.warnings:
+        log.warning("clean: %s", warning)
     with atomic_path(out_path) as tmp:
         frame.to_parquet(tmp, index=False)
     write_json(report_path, asdict(report))

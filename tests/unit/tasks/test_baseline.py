@@ -1,0 +1,42 @@
+"""The TF-IDF baseline on data that leaves it few or no words."""
+
+import numpy as np
+import pandas as pd
+
+from birnn.files import read_json
+from birnn.tasks.text.baseline import train_baseline
+
+
+def _inputs(tmp_path, texts, labels):
+    frame = pd.DataFrame({"tokens": [t.split() for t in texts], "label": labels})
+    frame.to_parquet(tmp_path / "tokens.parquet")
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    n = len(texts)
+    parts = {
+        "train": np.arange(0, n - 8),
+        "val": np.arange(n - 8, n - 4),
+        "test": np.arange(n - 4, n),
+    }
+    for name, rows in parts.items():
+        np.savez(processed / f"{name}.npz", row=rows, y=np.asarray(labels)[rows])
+    return tmp_path / "tokens.parquet", processed
+
+
+def test_numbers_only_text_fits_instead_of_failing_in_scikit_learn(tmp_path):
+    texts = [str(1000 + i) for i in range(40)]  # every token seen once: nothing passes min_df=2
+    tokens, processed = _inputs(tmp_path, texts, [i % 2 for i in range(40)])
+    result = train_baseline(tokens, processed, 0, tmp_path / "m.json", tmp_path / "p.npy")
+    assert result["status"] == "ok" and (tmp_path / "p.npy").is_file()
+
+
+def test_no_words_at_all_is_a_recorded_failure_with_a_clear_message(tmp_path):
+    tokens, processed = _inputs(tmp_path, [""] * 40, [i % 2 for i in range(40)])
+    (tmp_path / "p.npy").write_bytes(b"stale")
+    result = train_baseline(tokens, processed, 0, tmp_path / "m.json", tmp_path / "p.npy")
+    assert (
+        result["status"] == "failed"
+        and "no usable words in the 32 training texts" in result["error"]
+    )
+    assert read_json(tmp_path / "m.json")["status"] == "failed"
+    assert not (tmp_path / "p.npy").exists()  # no stale predictions beside a failure
