@@ -28,7 +28,7 @@ DVC_TINY = {
     "tracking.enabled": False,
 }
 # what the pipeline needs of the repository to reproduce
-PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "src")
+PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "bin", "src")
 
 
 def _with_overrides(tree: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

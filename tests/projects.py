@@ -15,7 +15,7 @@ import yaml
 from conftest import REPO
 
 BIN = Path(sys.executable).parent
-PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "src", "flows")
+PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "bin", "src", "flows")
 
 
 def copy_project(dest: Path, overrides: dict) -> Path:

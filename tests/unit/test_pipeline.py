@@ -20,7 +20,7 @@ def test_every_registered_stage_is_a_dvc_stage_calling_its_cli_command():
     for s in STAGES:
         for name in [s.name, f"{s.name}_uni"] if s.per_variant else [s.name]:
             body = definitions[name].get("do", definitions[name])
-            assert body["cmd"].split()[:2] == ["birnn", s.name], name
+            assert body["cmd"].split()[:2] == ["bin/birnn", s.name], name
 
 
 def test_dvc_names_follow_the_matrix_and_foreach_spelling():
