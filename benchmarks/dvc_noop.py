@@ -55,6 +55,8 @@ def copy_project(dest: Path, repo: Path, overrides: dict[str, Any]) -> Path:
         elif src.exists():
             shutil.copy2(src, dest / name)
     (dest / ".dvc").mkdir()
+    if (repo / ".dvc" / "plots").is_dir():  # the project's plot templates
+        shutil.copytree(repo / ".dvc" / "plots", dest / ".dvc" / "plots")
     if (repo / ".dvc" / "config").exists():
         shutil.copy2(repo / ".dvc" / "config", dest / ".dvc" / "config")
     (dest / "mlruns").mkdir()

@@ -29,6 +29,8 @@ def copy_project(dest: Path, overrides: dict) -> Path:
         else:
             shutil.copy2(src, dest / name)
     (dest / ".dvc").mkdir()
+    if (REPO / ".dvc" / "plots").is_dir():  # the project's plot templates
+        shutil.copytree(REPO / ".dvc" / "plots", dest / ".dvc" / "plots")
     shutil.copy2(REPO / ".dvc" / "config", dest / ".dvc" / "config")
     (dest / "mlruns").mkdir()
     params = yaml.safe_load((dest / "params.yaml").read_text())
@@ -63,3 +65,16 @@ def run(
             f"{' '.join(cmd)} -> {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
     return proc
+
+
+def changed_stages(root: Path, env: dict) -> set[str]:
+    """Stages `dvc status` lists, less `source`: it looks at the data every time by design."""
+    import json
+
+    status = json.loads(run(["dvc", "status", "--json"], root, env).stdout)
+    return {name.split(":")[-1] for name in status} - {"source"}
+
+
+def stages_run(stdout: str) -> set[str]:
+    """The stages a `dvc repro` output says it ran."""
+    return {line.split("'")[1] for line in stdout.splitlines() if "Running stage '" in line}

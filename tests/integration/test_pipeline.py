@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from projects import copy_project, project_env, run
+from projects import changed_stages, copy_project, project_env, run, stages_run
 
 pytestmark = pytest.mark.integration
 
@@ -68,18 +68,55 @@ def test_dvc_repro_produces_metrics_comparison_and_models(dvc_project):
 
 def test_dvc_status_is_clean_and_second_repro_does_nothing(dvc_project):
     root, env = dvc_project
-    assert "up to date" in _run(["dvc", "status"], root, env).stdout
+    assert changed_stages(root, env) == set()
     again = _run(["dvc", "repro"], root, env)
-    assert "Running stage" not in again.stdout
+    assert stages_run(again.stdout) == {"source"}, (
+        "only the data check runs; nothing changed downstream"
+    )
 
 
-def test_dvc_metrics_and_plots_work(dvc_project, tmp_path):
+def test_dvc_metrics_are_numbers_only_and_exp_show_stays_narrow(dvc_project, tmp_path):
     root, env = dvc_project
-    shown = json.loads(_run(["dvc", "metrics", "show", "--json"], root, env).stdout)
-    assert "reports/metrics/lstm-concat.json" in json.dumps(shown)
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+    _run(["git", "add", "-A"], copy, env)  # `dvc exp show` tabulates commits
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run"], copy, env)
+    shown = json.loads(_run(["dvc", "metrics", "show", "--json"], copy, env).stdout)
+    files = next(iter(shown.values()))["data"]
+    assert list(files) == ["reports/scores.json"]
+    scores = files["reports/scores.json"]["data"]
+    assert set(scores) == {*VARIANTS, "tfidf-logreg"}
+    assert all(isinstance(v, float) for row in scores.values() for v in row.values())
+    table = json.loads(_run(["dvc", "exp", "show", "--json"], copy, env).stdout)
+    metric_columns = {
+        f"{name}.{metric}"
+        for row in table
+        for files in [(row.get("data") or {}).get("metrics") or {}]
+        for content in files.values()
+        for name, values in (content.get("data") or {}).items()
+        for metric in values
+    }
+    # a column per variant and metric (3 each), nothing else: 12 here, 42 with the defaults
+    assert 0 < len(metric_columns) <= 3 * (len(VARIANTS) + 1)
+    assert {"lstm-concat.accuracy", "tfidf-logreg.val_accuracy"} <= metric_columns
+
+
+def test_dvc_plots_overlay_the_variants_and_show_a_confusion_matrix(dvc_project, tmp_path):
+    root, env = dvc_project
+    shown = json.loads(_run(["dvc", "plots", "show", "--json"], root, env).stdout)
+    plots = shown.get("data", shown)
+    names = set(plots)
+    assert {
+        "validation accuracy per epoch",
+        "validation loss per epoch",
+        "confusion matrix of the chosen variant (test split)",
+    } <= names
+    assert any(name.startswith("reports/figures") for name in names), names
+    assert not any(name.startswith("reports/curves") for name in names), "no chart per variant"
+    overlay = json.dumps(plots["validation accuracy per epoch"])
+    assert all(v in overlay for v in VARIANTS), "every variant in the one chart"
     _run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], root, env)
-    html = (tmp_path / "plots" / "index.html").read_text()
-    assert "lstm-concat" in html
+    assert "lstm-concat" in (tmp_path / "plots" / "index.html").read_text()
 
 
 def test_changing_epochs_invalidates_training_but_not_data_stages(dvc_project, tmp_path):
@@ -114,7 +151,7 @@ def test_editing_one_task_reruns_nothing_of_the_other(dvc_project, tmp_path):
     shutil.copytree(root, copy, symlinks=True)
     with (copy / "src/birnn/tasks/cumsum.py").open("a") as fh:
         fh.write("\n# an edit of the cumsum task\n")
-    assert "up to date" in _run(["dvc", "status"], copy, env).stdout
+    assert changed_stages(copy, env) == set()
     with (copy / "src/birnn/tasks/text/split.py").open("a") as fh:
         fh.write("\n# an edit of the text task\n")
     changed = {

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from birnn.config import CELLS, MERGE_MODES
-from birnn.files import read_json, write_json, write_text
+from birnn.files import atomic_dir, read_json, write_json, write_text
+from birnn.reporting import dvc_views
 from birnn.reporting.plots import accuracy_heatmap, seed_spread, validation_curves
 from birnn.reporting.stats import (
     bootstrap_accuracies,
@@ -150,15 +151,21 @@ def compare(
     for warning in summary["warnings"]:
         log.warning("compare: %s", warning)
     summary["verdict"] = _verdict(table, summary)
-    figures = out_dir / "figures"
-    if grid is not None:
-        accuracy_heatmap(grid, figures / "accuracy_heatmap.png")
-    if curves_dir is not None and Path(curves_dir).is_dir():
-        validation_curves(Path(curves_dir), list(rnn["variant"]), figures / "validation_curves.png")
-    if summary["seeds"] > 1:
-        seed_spread(metrics.set_index("variant"), list(rnn["variant"]), figures / "seed_spread.png")
+    # the folder is replaced whole: no figure of an earlier run is left among this run's
+    with atomic_dir(out_dir / "figures") as figures:
+        if grid is not None:
+            accuracy_heatmap(grid, figures / "accuracy_heatmap.png")
+        if curves_dir is not None and Path(curves_dir).is_dir():
+            validation_curves(
+                Path(curves_dir), list(rnn["variant"]), figures / "validation_curves.png"
+            )
+        if summary["seeds"] > 1:
+            seed_spread(
+                metrics.set_index("variant"), list(rnn["variant"]), figures / "seed_spread.png"
+            )
     write_json(out_dir / "comparison.json", summary)
     write_text(out_dir / "comparison.md", _markdown(table, columns, grid, summary))
+    _write_dvc_views(out_dir, summary, curves_dir, predictions_dir, y_test_path)
     return {
         "best_variant": best,
         "best_accuracy": summary["best_accuracy"],
@@ -166,6 +173,21 @@ def compare(
         "failed": len(failed),
         "warnings": len(summary["warnings"]),
     }
+
+
+def _write_dvc_views(out_dir: Path, summary: dict, curves_dir, predictions_dir, y_test_path):
+    dvc_views.write_scores(summary["variants"], out_dir / "scores.json")
+    ranked = [r["variant"] for r in summary["variants"] if r.get("kind") == "rnn"]
+    curves = out_dir / "plots" / "validation_curves.csv"
+    dvc_views.write_validation_curves(Path(curves_dir or out_dir / "curves"), ranked, curves)
+    best, prob, y_test = summary["best_variant"], None, None
+    if best and predictions_dir and y_test_path and Path(y_test_path).is_file():
+        prediction = Path(predictions_dir) / f"{best}.npy"
+        if prediction.is_file():
+            prob = np.load(prediction, allow_pickle=False)
+            with np.load(y_test_path, allow_pickle=False) as data:
+                y_test = data["y"]
+    dvc_views.write_confusion(prob, y_test, out_dir / "plots" / "confusion.csv")
 
 
 def _minority_share(y_test_path) -> float | None:

@@ -1,0 +1,72 @@
+"""What `dvc exp show` and `dvc plots` read: numbers only, and data series that overlay the
+variants (the figures are images for people; these are for DVC's tables and charts).
+
+* reports/scores.json: one number per variant and metric (no text), DVC's only metrics file,
+  so `dvc exp show` has a column per variant and metric and nothing else;
+* reports/plots/validation_curves.csv: every variant's validation curve in one long table
+  (epoch, variant, val_accuracy, val_loss), drawn as one chart by the `variants` template;
+* reports/plots/confusion.csv: the chosen variant's test predictions (actual, predicted), for
+  DVC's confusion template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from birnn.files import atomic_path, write_json
+
+SCORE_FIELDS = ("accuracy", "val_accuracy", "f1")
+
+
+def write_scores(records: list[dict], path: Path) -> dict:
+    """{variant: {metric: number}} for the finished variants (and the baseline)."""
+    scores = {
+        r["variant"]: {k: round(float(r[k]), 4) for k in SCORE_FIELDS if _number(r.get(k))}
+        for r in records
+    }
+    write_json(path, scores)
+    return scores
+
+
+def write_validation_curves(curves_dir: Path, variants: list[str], path: Path) -> int:
+    """The variants' per-epoch curves stacked in one table; the number of rows written."""
+    frames = []
+    for variant in variants:
+        curve = Path(curves_dir) / f"{variant}.csv"
+        if curve.is_file():
+            frame = pd.read_csv(curve)
+            keep = [c for c in ("epoch", "val_accuracy", "val_loss") if c in frame]
+            frames.append(frame[keep].assign(variant=variant))
+    table = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["epoch", "val_accuracy", "val_loss", "variant"])
+    )
+    _write_csv(table[["epoch", "variant", *[c for c in table if c.startswith("val_")]]], path)
+    return len(table)
+
+
+def write_confusion(prob: np.ndarray | None, y_test: np.ndarray | None, path: Path) -> int:
+    """One row per test label of the chosen variant: actual and predicted class. Several
+    seeds: their mean probability; per-timestep labels: every step."""
+    if prob is None or y_test is None or prob.size == 0:
+        table = pd.DataFrame(columns=["actual", "predicted"])
+    else:
+        mean = prob.mean(axis=0) if prob.ndim > y_test.ndim else prob
+        table = pd.DataFrame(
+            {"actual": y_test.reshape(-1).astype(int), "predicted": (mean.reshape(-1) >= 0.5)}
+        ).astype(int)
+    _write_csv(table, path)
+    return len(table)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
