@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -32,6 +34,9 @@ from birnn.files import atomic_dir, atomic_path, read_json, sha256_file, write_j
 from birnn.modeling.model_folder import HISTORY_FILE, MODEL_FILE, VARIANT_FILE, seed_dir
 from birnn.tasks import task_of
 from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
+
+# a child of "birnn": the CLI prints it, and the Prefect flow forwards "birnn" to its run logs
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,7 @@ def train_variant(
             seed,
             processed_dir,
             _run_dir(checkpoint_dir, seeds, seed),
+            variant if len(seeds) == 1 else f"{variant} seed {seed}",
         )
         for seed in seeds
     }
@@ -280,6 +286,7 @@ def _train_seed(
     seed: int,
     processed_dir: Path,
     run_dir: Path,
+    name: str,
 ) -> tuple[dict, dict]:
     """Train one seed; return its info and history. A finished seed is saved as a complete
     model folder in ``run_dir/result`` and not trained again with the same inputs, so a
@@ -317,7 +324,7 @@ def _train_seed(
     error, model, state = None, None, None
     try:
         model, state = _fit(
-            new_model, data.train, data.val, train_params, seed, run_dir, fingerprint
+            new_model, data.train, data.val, train_params, seed, run_dir, fingerprint, name
         )
         if not all(math.isfinite(v) for v in state.history.get("loss", [math.nan])[-1:]):
             error = f"loss became NaN/inf at epoch {state.epoch}; lower train.learning_rate"
@@ -356,7 +363,14 @@ def _write_run(target: Path, info: dict, history: dict, result: Path) -> None:
 
 
 def _fit(
-    new_model, train, val, params: TrainParams, seed: int, checkpoint_dir: Path, fingerprint: str
+    new_model,
+    train,
+    val,
+    params: TrainParams,
+    seed: int,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    name: str = "model",
 ):
 
     model = new_model()
@@ -378,13 +392,15 @@ def _fit(
             batch_size=params.batch_size,
             shuffle=True,
             class_weight=weights,
-            verbose=2 if os.environ.get("BIRNN_VERBOSE_FIT") else 0,
+            verbose=_fit_verbosity(),
         )
-        state.seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        state.seconds += seconds
         state.epoch += 1
         for key, values in fit.history.items():
             state.history.setdefault(key, []).append(float(values[-1]))
         state.history.setdefault("learning_rate", []).append(float(state.learning_rate))
+        log.info(epoch_line(name, state, params.epochs, seconds))
         val_loss = state.history["val_loss"][-1]
         if not (math.isfinite(val_loss) and math.isfinite(state.history["loss"][-1])):
             break
@@ -412,6 +428,25 @@ def _fit(
     if best_weights.is_file():
         model.load_weights(best_weights)
     return model, state
+
+
+def _fit_verbosity() -> int:
+    """Keras' per-batch progress bar on a terminal; nothing where output is a log (CI, DVC
+    piping, Prefect), which gets the one line per epoch of :func:`epoch_line` instead."""
+    if os.environ.get("BIRNN_VERBOSE_FIT"):
+        return 2
+    return int(sys.stdout.isatty() and not os.environ.get("CI"))
+
+
+def epoch_line(name: str, state: _LoopState, total: int, seconds: float) -> str:
+    """One finished epoch as a log line; the ETA assumes every remaining epoch runs (early
+    stopping can only make it shorter)."""
+    last = {k: v[-1] for k, v in state.history.items() if v}
+    eta = max(0, total - state.epoch) * state.seconds / max(state.epoch, 1)
+    scores = " ".join(
+        f"{key} {last[key]:.4f}" for key in ("loss", "val_loss", "val_accuracy") if key in last
+    )
+    return f"train {name}: epoch {state.epoch}/{total} {scores} {seconds:.1f}s ETA {eta:.0f}s"
 
 
 def trivial_loss(labels: np.ndarray, weighted: bool = False) -> float:
