@@ -47,6 +47,7 @@ from birnn.config import (
 from birnn.files import exclusive_lock
 from birnn.layout import Layout
 from birnn.orchestration import dvc
+from birnn.orchestration.artifacts import VariantProgress, publish_comparison
 from birnn.orchestration.cache import outputs_present, stage_cache_key
 from birnn.orchestration.server import api_problem, prefect_api
 from birnn.redact import redact_text
@@ -171,8 +172,17 @@ def task_runner(o: OrchestrationParams):
 def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]:
     """train -> evaluate for every variant, in parallel on this flow's task runner."""
     o, layout = params.orchestration, Layout(Path(root))
+    progress = VariantProgress(names)
     trained = {_task(o, layout, "train", v).submit(params, layout, v): v for v in names}
     evaluated, outcome = {}, {}
+
+    def settle(future, v: str) -> None:
+        future.wait()  # final already: returns at once and fetches a Dask future's state
+        if v not in outcome and not future.state.is_completed():
+            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
+        outcome.setdefault(v, "ok")
+        progress.finished(v, outcome[v])
+
     # evaluate each variant as soon as its training ends, failed or not: a failed variant's
     # evaluate writes the failure record that compare lists
     for future in as_completed(list(trained)):
@@ -180,12 +190,12 @@ def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]
         future.wait()  # returns at once; makes .state final (a Dask future's is only fetched then)
         if not future.state.is_completed():
             outcome[v] = f"failed: {future.state.message or future.state.name}"
-        evaluated[v] = _task(o, layout, "evaluate", v).submit(params, layout, v)
-    for v, future in evaluated.items():
-        future.wait()
-        if v not in outcome and not future.state.is_completed():
-            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
-        outcome.setdefault(v, "ok")
+        evaluated[_task(o, layout, "evaluate", v).submit(params, layout, v)] = v
+        # the progress artifact moves while variants still train, not only at the end
+        for done in [f for f in evaluated if f.state.is_final()]:
+            settle(done, evaluated.pop(done))
+    for future in as_completed(list(evaluated)):
+        settle(future, evaluated[future])
     return {v: outcome[v] for v in names}
 
 
@@ -267,6 +277,7 @@ def _stages_and_record(
     )
     base.result()
     summary = _task(o, layout, "compare")(params, layout)
+    publish_comparison(layout)  # every run, also when compare itself was cached
     TASKS["track"](params, layout, Path(params_file))
     failed = _failed(outcome)
     summary = {
