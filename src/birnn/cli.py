@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        params = load_params(args.params, parse_overrides(args.set))
+        overrides = parse_overrides(args.set)
+        if getattr(args, "promote", False):
+            overrides["tracking.promote"] = True
+        params = load_params(args.params, overrides)
         layout = Layout(Path(args.root))
         with _turn(layout, args.command):
             return _run(args, params, layout)
@@ -155,7 +158,11 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(stage.name, help=stage.help)
         if stage.per_variant:
             p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
-    sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
+        if stage.name == "track":
+            _add_promote_option(p)
+    _add_promote_option(
+        sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
+    )
     sub.add_parser("variants", help="list the variants params.yaml selects")
     p = sub.add_parser("predict", help="label raw texts with a trained variant")
     p.add_argument("texts", nargs="*")
@@ -167,6 +174,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--file", help="a text file, one text per line")
     return parser
+
+
+def _add_promote_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--promote",
+        action="store_true",
+        help="make this run's best variant the registry's champion even if it does not beat "
+        "the current one (= --set tracking.promote=true)",
+    )
 
 
 if __name__ == "__main__":

@@ -290,6 +290,11 @@ class TrackingParams(_Strict):
     )
     artifact_root: str = "mlruns/artifacts"
     experiment: str | None = Field(None, description="default: named after data.source")
+    promote: bool = Field(
+        False,
+        description="move the champion alias to this run's best even if it does not beat the "
+        "current champion on the same data",
+    )
 
 
 class OrchestrationParams(_Strict):

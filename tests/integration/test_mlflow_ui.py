@@ -137,7 +137,7 @@ def test_rest_api_has_the_parent_children_metrics_plots_and_champion(server, pro
     assert [p["info"]["run_id"] for p in parents] == [tracking["parent_run_id"]]
     parent_tags = tags[tracking["parent_run_id"]]
     head = _run(["git", "rev-parse", "HEAD"], root, _env(root)).stdout.strip()
-    assert parent_tags["git_commit"] == head and parent_tags["source"] == "builtin"
+    assert parent_tags["mlflow.source.git.commit"] == head and parent_tags["source"] == "builtin"
     for key in ("data_sha256", "params_sha256", "birnn.fingerprint"):
         assert parent_tags[key] not in ("", "n/a", "missing"), key
     assert len(parent_tags["dvc_data_md5"]) == 36 and parent_tags["dvc_data_md5"].endswith(".dir")
