@@ -104,16 +104,23 @@ def _predict(args: argparse.Namespace, params, layout) -> int:
     if not texts:
         print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
         return 2
-    for label, probability, text in _label(args.model, texts, params, layout):
-        print(
-            json.dumps(
-                {"label": int(label), "probability": round(float(probability), 4), "text": text}
-            )
-        )
+    for label, probability, name, text in _label(args.model, texts, params, layout):
+        if args.json:
+            row = {
+                "label": int(label),
+                "label_name": name,
+                "probability": round(float(probability), 4),
+            }
+            print(json.dumps({**row, "text": text}))
+        else:
+            print(f"{name}\t{float(probability):.4f}\t{text}")
     return 0
 
 
-def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[int, float, str]]:
+def _label(
+    model: str | None, texts: list[str], params, layout
+) -> list[tuple[int, float, str, str]]:
+    """(label, probability of the positive class, label name, text) per text."""
     import re
 
     from birnn.serving.predict import Predictor
@@ -130,9 +137,14 @@ def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[in
         )
     if pyfunc_model is not None:
         out = pyfunc_model.predict(texts)
-        return list(zip(out["label"], out["probability"], texts))
+        # a model logged before label names were recorded answers 0/1 only
+        names = out["label_name"] if "label_name" in out else [str(int(y)) for y in out["label"]]
+        return list(zip(out["label"], out["probability"], names, texts))
     model_dir = Path(model) if model else _best_model_dir(layout)
-    return [(p.label, p.probability, p.text) for p in Predictor.from_dir(model_dir).predict(texts)]
+    return [
+        (p.label, p.probability, p.label_name, p.text)
+        for p in Predictor.from_dir(model_dir).predict(texts)
+    ]
 
 
 def _best_model_dir(layout) -> Path:
@@ -173,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
         "reports/comparison.json",
     )
     p.add_argument("--file", help="a text file, one text per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per text (label, label_name, probability, text) instead of "
+        "tab-separated label name, probability of the positive class and text",
+    )
     return parser
 
 

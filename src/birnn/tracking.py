@@ -311,7 +311,13 @@ def _log_model(mlflow, model_dir: Path) -> str:
     # one unnamed string column: accepts a DataFrame column `text` and a plain list of texts
     signature = ModelSignature(
         inputs=Schema([ColSpec("string")]),
-        outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]),
+        outputs=Schema(
+            [
+                ColSpec("long", "label"),
+                ColSpec("double", "probability"),
+                ColSpec("string", "label_name"),
+            ]
+        ),
     )
     example = pd.DataFrame(
         {pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]}

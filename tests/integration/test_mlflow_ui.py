@@ -243,7 +243,9 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
     root, env, _ = project
     texts = tmp_path / "texts.txt"
     texts.write_text("I do not recommend this product\n\nthe acting was great\n")
-    proc = _run([str(BIN / "birnn"), "predict", "--file", str(texts), "not bad at all"], root, env)
+    proc = _run(
+        [str(BIN / "birnn"), "predict", "--json", "--file", str(texts), "not bad at all"], root, env
+    )
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [r["text"] for r in rows] == [
         "not bad at all",
@@ -251,6 +253,7 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
         "the acting was great",
     ]
     assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in rows)
+    assert all(r["label_name"] == str(r["label"]) for r in rows)  # builtin labels have no names
     assert f"models:/{REGISTERED}@champion" in proc.stderr
 
 

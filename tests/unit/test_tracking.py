@@ -188,7 +188,11 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
 
     params, layout, result = logged
     model = mlflow.pyfunc.load_model(f"models:/{result['models']['gru-concat']}")
-    assert [c.name for c in model.metadata.get_output_schema().inputs] == ["label", "probability"]
+    assert [c.name for c in model.metadata.get_output_schema().inputs] == [
+        "label",
+        "probability",
+        "label_name",
+    ]
     texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
     as_list = model.predict(texts)
     as_frame = model.predict(pd.DataFrame({"text": texts}))
@@ -196,6 +200,7 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
     np.testing.assert_allclose(as_list["probability"], expected, rtol=1e-5)
     np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
     assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
+    assert list(as_list["label_name"]) == [str(y) for y in as_list["label"]]  # builtin: no names
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
     assert (local / "input_example.json").is_file() and (
         local / "code" / "birnn" / "serving" / "predict.py"
@@ -233,7 +238,14 @@ def test_best_variant_is_the_champion_and_predict_uses_it(logged, tmp_path, caps
     )
     monkeypatch.setenv("MLFLOW_TRACKING_URI", params.tracking.uri)
     (tmp_path / "params.yaml").write_text("seed: 7\n")
-    cli = ["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict"]
+    cli = [
+        "--params",
+        str(tmp_path / "params.yaml"),
+        "--root",
+        str(layout.root),
+        "predict",
+        "--json",
+    ]
     texts = tmp_path / "texts.txt"
     texts.write_text("not bad at all\n\nawful\n")
     assert main([*cli, "--file", str(texts)]) == 0
@@ -260,6 +272,7 @@ def test_predict_without_a_registry_falls_back_to_the_best_folder(
                 "--root",
                 str(layout.root),
                 "predict",
+                "--json",
                 "great acting",
             ]
         )

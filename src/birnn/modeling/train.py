@@ -31,7 +31,15 @@ import pandas as pd
 
 from birnn.config import CleanParams, ModelParams, TrainParams, parse_variant
 from birnn.files import atomic_dir, atomic_path, read_json, sha256_file, write_json
-from birnn.modeling.model_folder import HISTORY_FILE, MODEL_FILE, VARIANT_FILE, seed_dir
+from birnn.layout import Layout
+from birnn.modeling.model_folder import (
+    HISTORY_FILE,
+    LABEL_NAMES,
+    MODEL_FILE,
+    VARIANT_FILE,
+    label_names_of,
+    seed_dir,
+)
 from birnn.tasks import task_of
 from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
 
@@ -181,6 +189,7 @@ def train_variant(
         "selected_by": "lowest validation loss",
         "seeds_ok": sum(run["status"] == "ok" for run in runs),
         "seeds_failed": sum(run["status"] != "ok" for run in runs),
+        LABEL_NAMES: _label_names(processed_dir),
     }
     if len(seeds) > 1:
         info["seeds"] = [{k: run[k] for k in SEED_FIELDS if k in run} for run in runs]
@@ -203,6 +212,16 @@ def train_variant(
     if info["seeds_failed"] == 0:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return TrainSummary(**{k: info[k] for k in TrainSummary.__dataclass_fields__})
+
+
+def _label_names(processed_dir: Path) -> list[str] | None:
+    """The class names of the data this split came from, so a model answers "negative", not 0:
+    the label map clean applied, from its report in the same project (None elsewhere)."""
+    root = processed_dir.parent.parent
+    report = Layout(root).clean_report_path
+    if Layout(root).processed_dir != processed_dir or not report.is_file():
+        return None
+    return label_names_of(read_json(report).get("label_map") or {})
 
 
 def _selection_key(run: dict) -> tuple[bool, float]:
