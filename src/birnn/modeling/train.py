@@ -127,7 +127,11 @@ def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
         return None
     if mode == "auto" and counts.min() / counts.sum() >= 0.4:
         return None
-    return {i: float(counts.sum() / (2 * counts[i])) for i in range(2)}
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.arange(2)
+    weights = compute_class_weight("balanced", classes=classes, y=labels.astype(int))
+    return {int(c): float(w) for c, w in zip(classes, weights)}
 
 
 def train_variant(
@@ -515,35 +519,28 @@ def _h5(path: Path) -> Path:
 
 
 def _checkpoint(model, state: _LoopState, checkpoint_dir: Path) -> None:
-    """Weights and optimizer slots first, then the loop state that points at them."""
+    """Weights and optimizer slots first (Keras' weights file holds both), then the loop state
+    that points at them."""
     _save_weights(model, checkpoint_dir / "last.weights.h5")
-    with atomic_path(checkpoint_dir / "optimizer.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, *[np.asarray(v) for v in model.optimizer.variables])
     write_json(checkpoint_dir / "state.json", asdict(state))
 
 
 def _resume(model, checkpoint_dir: Path, fingerprint: str) -> _LoopState | None:
     """Load our own checkpoint into ``model``; None (and a clean slate) when there is none."""
-    files = [checkpoint_dir / n for n in ("state.json", "last.weights.h5", "optimizer.npz")]
+    files = [checkpoint_dir / n for n in ("state.json", "last.weights.h5")]
     if not all(f.is_file() for f in files):
         return None
     saved = read_json(files[0])
     if saved.get("fingerprint") != fingerprint:  # params or data changed: start over
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
-    model.load_weights(files[1])
+    # built first, so loading the weights file restores the slots too instead of skipping them
     model.optimizer.build(model.trainable_variables)
-    with np.load(files[2], allow_pickle=False) as slots:
-        values = [slots[f"arr_{i}"] for i in range(len(slots.files))]
-    variables = model.optimizer.variables
-    if len(values) != len(variables) or any(
-        tuple(v.shape) != a.shape for v, a in zip(variables, values)
-    ):
+    try:
+        model.load_weights(files[1])
+    except ValueError:  # written for another model shape: start over
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
-    for variable, value in zip(variables, values):
-        variable.assign(value)
     return _LoopState(**saved)
 
 
