@@ -313,9 +313,6 @@ class OrchestrationParams(_Strict):
         None,
         description="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (implies dask)",
     )
-    download_retries: int = Field(
-        3, ge=0, description="download task retries, with exponential backoff"
-    )
     train_retries: int = Field(
         0, ge=0, description="train task retries (a NaN loss recurs: default none)"
     )

@@ -33,7 +33,6 @@ from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
 from birnn import pipeline as registry
 from birnn.config import (
@@ -126,12 +125,9 @@ def _run_options(
     }
     if variant:
         options["task_run_name"] = f"{stage} {variant}"
-    if stage == "download":
-        options.update(
-            retries=o.download_retries,
-            retry_delay_seconds=exponential_backoff(backoff_factor=5),
-            retry_jitter_factor=0.5,
-        )
+    # download has no task retries: the downloader retries what is worth retrying (timeouts,
+    # 429/5xx, with resume) under `dvc repro` too; retrying it here as well multiplied attempts
+    # and repeated errors that cannot pass (404, checksum)
     if stage == "train":
         options["retries"] = o.train_retries
     return options
