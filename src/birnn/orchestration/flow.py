@@ -188,7 +188,7 @@ def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]
             outcome[v] = f"failed: {future.state.message or future.state.name}"
         evaluated[_task(o, layout, "evaluate", v).submit(params, layout, v)] = v
         # the progress artifact moves while variants still train, not only at the end
-        for done in [f for f in evaluated if f.state.is_final()]:
+        for done in [f for f in evaluated if f.wrapped_future.done()]:  # no API call
             settle(done, evaluated.pop(done))
     for future in as_completed(list(evaluated)):
         settle(future, evaluated[future])
