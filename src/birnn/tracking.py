@@ -402,6 +402,8 @@ def champion_decision(current: dict | None, candidate: dict, promote: bool = Fal
     if current is None:
         return "promoted: no champion yet"
     who = f"version {current['version']} ({current.get('variant', '?')})"
+    if current.get("data_digest") is None:  # registered before versions recorded their data
+        return f"promoted: current champion {who} records no data digest to compare on"
     if current.get("data_digest") != candidate.get("data_digest"):
         return (
             f"kept: current champion {who} was chosen on other data (digest "

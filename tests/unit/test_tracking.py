@@ -412,6 +412,8 @@ def test_champion_decision_compares_validation_scores_on_the_same_data_only():
     assert champion_decision(
         {**current, "val_loss": "0.4"}, {**same, "val_accuracy": 0.9}
     ).startswith("promoted: validation accuracy ties with version 3 (gru-ave) at 0.9000")
+    legacy = {"version": "1", "variant": "gru-sum"}  # registered before the rule: no tags
+    assert champion_decision(legacy, {**same, "val_accuracy": 0.5}).startswith("promoted:")
     other_data = {"data_digest": "def", "val_accuracy": 0.99}
     assert "chosen on other data" in champion_decision(current, other_data)
     assert champion_decision(current, other_data, promote=True).startswith("promoted")
