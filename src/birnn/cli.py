@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        params = load_params(args.params, parse_overrides(args.set))
+        overrides = parse_overrides(args.set)
+        if getattr(args, "promote", False):
+            overrides["tracking.promote"] = True
+        params = load_params(args.params, overrides)
         layout = Layout(Path(args.root))
         with _turn(layout, args.command):
             return _run(args, params, layout)
@@ -178,16 +181,17 @@ def _predict(args: argparse.Namespace, params, layout) -> int:
     if not texts:
         print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
         return 2
-    for label, probability, text in _label(args.model, texts, params, layout):
-        print(
-            json.dumps(
-                {
-                    "label": int(label),
-                    "probability": round(float(probability), 4),
-                    "text": excerpt(text, ECHO_CHARS),  # identifies the input, not a copy of it
-                }
-            )
-        )
+    for label, probability, name, text in _label(args.model, texts, params, layout):
+        shown = excerpt(text, ECHO_CHARS)  # identifies the input, not a copy of it
+        if args.json:
+            row = {
+                "label": int(label),
+                "label_name": name,
+                "probability": round(float(probability), 4),
+            }
+            print(json.dumps({**row, "text": shown}))
+        else:
+            print(f"{name}\t{float(probability):.4f}\t{shown}")
     return 0
 
 
@@ -215,7 +219,10 @@ def _first_bad_byte(data: bytes) -> int:
     return 0
 
 
-def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[int, float, str]]:
+def _label(
+    model: str | None, texts: list[str], params, layout
+) -> list[tuple[int, float, str, str]]:
+    """(label, probability of the positive class, label name, text) per text."""
     import re
 
     from birnn.serving.predict import Predictor
@@ -232,9 +239,14 @@ def _label(model: str | None, texts: list[str], params, layout) -> list[tuple[in
         )
     if pyfunc_model is not None:
         out = pyfunc_model.predict(texts)
-        return list(zip(out["label"], out["probability"], texts))
+        # a model logged before label names were recorded answers 0/1 only
+        names = out["label_name"] if "label_name" in out else [str(int(y)) for y in out["label"]]
+        return list(zip(out["label"], out["probability"], names, texts))
     model_dir = Path(model) if model else _best_model_dir(layout)
-    return [(p.label, p.probability, p.text) for p in Predictor.from_dir(model_dir).predict(texts)]
+    return [
+        (p.label, p.probability, p.label_name, p.text)
+        for p in Predictor.from_dir(model_dir).predict(texts)
+    ]
 
 
 def _best_model_dir(layout) -> Path:
@@ -260,7 +272,11 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(stage.name, help=stage.help)
         if stage.per_variant:
             p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
-    sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
+        if stage.name == "track":
+            _add_promote_option(p)
+    _add_promote_option(
+        sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
+    )
     sub.add_parser("variants", help="list the variants params.yaml selects")
     p = sub.add_parser("predict", help="label raw texts with a trained variant")
     p.add_argument("texts", nargs="*")
@@ -271,7 +287,22 @@ def _parser() -> argparse.ArgumentParser:
         "reports/comparison.json",
     )
     p.add_argument("--file", help="a text file, one text per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per text (label, label_name, probability, text) instead of "
+        "tab-separated label name, probability of the positive class and text",
+    )
     return parser
+
+
+def _add_promote_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--promote",
+        action="store_true",
+        help="make this run's best variant the registry's champion even if it does not beat "
+        "the current one (= --set tracking.promote=true)",
+    )
 
 
 if __name__ == "__main__":

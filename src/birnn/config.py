@@ -336,6 +336,11 @@ class TrackingParams(_Strict):
     )
     artifact_root: str = "mlruns/artifacts"
     experiment: str | None = Field(None, description="default: named after data.source")
+    promote: bool = Field(
+        False,
+        description="move the champion alias to this run's best even if it does not beat the "
+        "current champion on the same data",
+    )
 
 
 class OrchestrationParams(_Strict):
@@ -353,9 +358,6 @@ class OrchestrationParams(_Strict):
     dask_address: str | None = Field(
         None,
         description="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (implies dask)",
-    )
-    download_retries: int = Field(
-        3, ge=0, description="download task retries, with exponential backoff"
     )
     train_retries: int = Field(
         0, ge=0, description="train task retries (a NaN loss recurs: default none)"

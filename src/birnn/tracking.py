@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import math
 import os
 import shutil
 import subprocess
@@ -36,6 +37,9 @@ from birnn.tasks.processed import VOCAB_FILE
 log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
 CHAMPION_ALIAS = "champion"
+GIT_COMMIT_TAG = "mlflow.source.git.commit"  # MLflow's own: the UI links the run to it
+REGISTERED_VERSION_TAG = "registered_version"
+DATASET_DIGEST_CHARS = 16  # MLflow stores at most 36
 # the logged pyfunc model reads raw text; a cumsum model reads number sequences
 NO_TEXT_MODEL = (
     "cumsum task: the model takes number sequences, not text, so it is not logged "
@@ -130,6 +134,9 @@ def log_pipeline(
     )
     if existing:
         run = existing[0]
+        decision = "unchanged: these outputs were logged before"
+        if params.tracking.promote and run.data.tags.get(REGISTERED_VERSION_TAG):
+            decision = _promote(mlflow, params, run.data.tags[REGISTERED_VERSION_TAG])
         return {
             "status": "logged",
             "created": False,
@@ -138,11 +145,14 @@ def log_pipeline(
             "parent_run_id": run.info.run_id,
             "fingerprint": fingerprint,
             "champion": run.data.tags.get("champion"),
+            "champion_decision": decision,
         }
     started = time.perf_counter()
+    data_digest = sha256_tree(processed_dir) if processed_dir.exists() else "missing"
+    datasets = _datasets(params, processed_dir)
     tags = {
-        "git_commit": _git_commit(),
-        "data_sha256": sha256_tree(processed_dir) if processed_dir.exists() else "missing",
+        GIT_COMMIT_TAG: _git_commit(),
+        "data_sha256": data_digest,
         "dvc_data_md5": _dvc_hash(processed_dir),
         "params_sha256": sha256_file(params_file)
         if params_file and params_file.is_file()
@@ -162,6 +172,7 @@ def log_pipeline(
         experiment_id=experiment_id, run_name=f"pipeline-{params.data.source}", tags=tags
     ) as parent:
         mlflow.log_params(params.flat())
+        _log_inputs(mlflow, datasets)
         for name in ("comparison.json", "comparison.md", "clean_report.json"):
             if (reports_dir / name).is_file():
                 mlflow.log_artifact(str(reports_dir / name))
@@ -174,14 +185,28 @@ def log_pipeline(
         model_seconds = []
         for name in names:
             children[name], model_id, seconds = _log_variant(
-                mlflow, experiment_id, params, name, metrics_dir, models_dir, curves_dir
+                mlflow, experiment_id, params, name, metrics_dir, models_dir, curves_dir, datasets
             )
             if model_id:
                 model_ids[name] = model_id
                 model_seconds.append(seconds)
         if best in model_ids:
-            champion = _register_champion(mlflow, params, best, model_ids[best], parent.info.run_id)
-            mlflow.set_tags({"champion": champion["uri"], "champion_version": champion["version"]})
+            candidate = {
+                "variant": best,
+                "data_digest": data_digest,
+                **_validation_scores(metrics_dir / f"{best}.json"),
+            }
+            champion = _register_champion(
+                mlflow, params, candidate, model_ids[best], parent.info.run_id
+            )
+            mlflow.set_tags(
+                {
+                    "champion": champion["uri"],
+                    "champion_version": champion["version"],
+                    REGISTERED_VERSION_TAG: champion["registered_version"],
+                    "champion_decision": champion["decision"],
+                }
+            )
         elif best and not task_of(models_dir / best).serves_text:
             mlflow.set_tag("champion_not_registered", NO_TEXT_MODEL)
         mlflow.log_metric("tracking_seconds", round(time.perf_counter() - started, 2))
@@ -199,6 +224,15 @@ def log_pipeline(
         "children": children,
         "models": model_ids,
         "champion": champion["uri"] if champion else None,
+        **(
+            {
+                "champion_version": champion["version"],
+                "registered_version": champion["registered_version"],
+                "champion_decision": champion["decision"],
+            }
+            if champion
+            else {}
+        ),
         "fingerprint": fingerprint,
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -212,6 +246,7 @@ def _log_variant(
     metrics_dir: Path,
     models_dir: Path,
     curves_dir: Path,
+    datasets: list[tuple[Any, str]] = (),
 ) -> tuple[str, str | None, float]:
     """One child run; returns (run id, logged model id or None, seconds spent logging the model)."""
     metrics = read_json(metrics_dir / f"{name}.json")
@@ -234,6 +269,7 @@ def _log_variant(
     ) as child:
         run_id = child.info.run_id
         mlflow.log_params({**params.flat(), "variant": name, **_resolved_params(model_dir)})
+        _log_inputs(mlflow, datasets)
         history = (
             read_json(model_dir / HISTORY_FILE) if (model_dir / HISTORY_FILE).is_file() else {}
         )
@@ -271,8 +307,7 @@ def _log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
         for k, v in metrics.items()
         if isinstance(v, (int, float)) and not isinstance(v, bool)
     ]
-    for start in range(0, len(batch), 1000):  # MLflow's per-call limit
-        mlflow.MlflowClient().log_batch(run_id, metrics=batch[start : start + 1000])
+    mlflow.MlflowClient().log_batch(run_id, metrics=batch)  # split into MLflow's per-call limits
 
 
 def _log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_dir: Path) -> None:
@@ -305,7 +340,13 @@ def _log_model(mlflow, model_dir: Path) -> str:
     # one unnamed string column: accepts a DataFrame column `text` and a plain list of texts
     signature = ModelSignature(
         inputs=Schema([ColSpec("string")]),
-        outputs=Schema([ColSpec("long", "label"), ColSpec("double", "probability")]),
+        outputs=Schema(
+            [
+                ColSpec("long", "label"),
+                ColSpec("double", "probability"),
+                ColSpec("string", "label_name"),
+            ]
+        ),
     )
     example = pd.DataFrame(
         {pyfunc.TEXT_COLUMN: ["the acting was great", "great acting but a boring plot"]}
@@ -329,22 +370,153 @@ def _log_model(mlflow, model_dir: Path) -> str:
 
 
 def _register_champion(
-    mlflow, params: Params, variant: str, model_id: str, parent_run_id: str
+    mlflow, params: Params, candidate: dict, model_id: str, parent_run_id: str
 ) -> dict:
+    """Register the run's best variant as a new version; move the champion alias to it only
+    when :func:`champion_decision` says so. Returns where the alias points afterwards."""
+    from mlflow.exceptions import MlflowException
+
     name = registered_model_name(params)
-    version = mlflow.register_model(
-        f"models:/{model_id}", name, tags={"variant": variant, "parent_run_id": parent_run_id}
-    )
     client = mlflow.MlflowClient()
-    client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
+    try:
+        current = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
+    except MlflowException:  # no registered model yet, or no champion alias on it
+        current = None
+    version = mlflow.register_model(
+        f"models:/{model_id}",
+        name,
+        tags={
+            "parent_run_id": parent_run_id,
+            **{k: str(v) for k, v in candidate.items() if v is not None},
+        },
+    )
+    incumbent = None if current is None else {"version": current.version, **current.tags}
+    decision = champion_decision(incumbent, candidate, params.tracking.promote)
+    champion = version if decision.startswith("promoted") else current
+    if champion is version:
+        client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
     log.info(
-        "registered %s as %s version %s, alias @%s", variant, name, version.version, CHAMPION_ALIAS
+        "registered %s as %s version %s; @%s: %s",
+        candidate["variant"],
+        name,
+        version.version,
+        CHAMPION_ALIAS,
+        decision,
     )
     return {
         "uri": f"models:/{name}@{CHAMPION_ALIAS}",
-        "version": str(version.version),
-        "variant": variant,
+        "version": str(champion.version),
+        "registered_version": str(version.version),
+        "variant": champion.tags.get("variant", candidate["variant"]),
+        "decision": decision,
     }
+
+
+def _promote(mlflow, params: Params, version: str) -> str:
+    """An already logged run's registered best becomes the champion (`birnn track --promote`)."""
+    name = registered_model_name(params)
+    mlflow.MlflowClient().set_registered_model_alias(name, CHAMPION_ALIAS, version)
+    decision = f"promoted (tracking.promote): version {version}"
+    log.info("%s @%s: %s", name, CHAMPION_ALIAS, decision)
+    return decision
+
+
+def champion_decision(current: dict | None, candidate: dict, promote: bool = False) -> str:
+    """Whether a newly registered best variant takes the champion alias: "promoted..." or
+    "kept: ...". Validation accuracy, then validation loss decide (test scores never choose),
+    and only on the same processed data: scores on other data say nothing about which is better.
+    ``promote`` (tracking.promote, `birnn track --promote`) moves the alias regardless."""
+    if promote:
+        return "promoted (tracking.promote)"
+    if current is None:
+        return "promoted: no champion yet"
+    who = f"version {current['version']} ({current.get('variant', '?')})"
+    if current.get("data_digest") is None:  # registered before versions recorded their data
+        return f"promoted: current champion {who} records no data digest to compare on"
+    if current.get("data_digest") != candidate.get("data_digest"):
+        return (
+            f"kept: current champion {who} was chosen on other data (digest "
+            f"{str(current.get('data_digest'))[:12]} vs {str(candidate.get('data_digest'))[:12]}); "
+            "set tracking.promote or run `birnn track --promote` to replace it"
+        )
+    ours, theirs = _rank_key(candidate), _rank_key(current)
+    if ours > theirs:
+        if ours[0] == theirs[0]:
+            return (
+                f"promoted: validation accuracy ties with {who} at "
+                f"{_fmt(candidate.get('val_accuracy'))}; validation loss "
+                f"{_fmt(candidate.get('val_loss'))} < {_fmt(current.get('val_loss'))}"
+            )
+        return (
+            f"promoted: validation accuracy {_fmt(candidate.get('val_accuracy'))} beats "
+            f"{_fmt(current.get('val_accuracy'))} of {who}"
+        )
+    return (
+        f"kept: current champion {who} scores {_fmt(current.get('val_accuracy'))} >= "
+        f"{_fmt(candidate.get('val_accuracy'))} (validation accuracy, then loss)"
+    )
+
+
+def _rank_key(scores: dict) -> tuple[float, float]:
+    """Higher is better: validation accuracy, then lower validation loss; missing scores lose."""
+    accuracy, loss = _number(scores.get("val_accuracy")), _number(scores.get("val_loss"))
+    return (
+        -math.inf if accuracy is None else accuracy,
+        -math.inf if loss is None else -loss,
+    )
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _fmt(value: Any) -> str:
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.4f}"
+
+
+def _validation_scores(metrics_file: Path) -> dict:
+    metrics = read_json(metrics_file) if metrics_file.is_file() else {}
+    return {k: metrics.get(k) for k in ("val_accuracy", "val_loss")}
+
+
+def _datasets(params: Params, processed_dir: Path) -> list[tuple[Any, str]]:
+    """The processed splits as MLflow datasets (source file, digest, rows, schema), each with
+    the context it was used in; a split that is missing or not readable is left out."""
+    import warnings
+
+    import mlflow.data
+
+    from birnn.tasks.processed import load_split
+
+    found = []
+    for split, context in (("train", "training"), ("val", "validation"), ("test", "testing")):
+        path = processed_dir / f"{split}.npz"
+        try:
+            x, y = load_split(processed_dir, split)
+        except (OSError, ValueError, KeyError):
+            continue
+        with warnings.catch_warnings():
+            # MLflow registers its local-file source twice and warns that a path is ambiguous
+            warnings.filterwarnings("ignore", "The specified dataset source can be interpreted")
+            dataset = mlflow.data.from_numpy(
+                x,
+                source=str(path.resolve()),
+                targets=y,
+                name=f"{params.data.source}-{split}",
+                digest=sha256_file(path)[:DATASET_DIGEST_CHARS],
+            )
+        found.append((dataset, context))
+    return found
+
+
+def _log_inputs(mlflow, datasets: list[tuple[Any, str]]) -> None:
+    for dataset, context in datasets:
+        mlflow.log_input(dataset, context=context)
 
 
 def champion_model(params: Params):
@@ -505,7 +677,10 @@ def _dvc_hash(processed_dir: Path) -> str:
 
 
 def _fingerprint(params: Params, files: list[Path]) -> str:
-    digest = hashlib.sha256(json.dumps(params.model_dump(mode="json"), sort_keys=True).encode())
+    # promoting decides where the alias points, not what is logged: a replay with
+    # tracking.promote finds the logged run and promotes its version instead of logging it again
+    values = params.model_dump(mode="json", exclude={"tracking": {"promote"}})
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode())
     for path in files:
         digest.update(path.name.encode())
         digest.update(sha256_file(path).encode())

@@ -137,7 +137,7 @@ def test_rest_api_has_the_parent_children_metrics_plots_and_champion(server, pro
     assert [p["info"]["run_id"] for p in parents] == [tracking["parent_run_id"]]
     parent_tags = tags[tracking["parent_run_id"]]
     head = _run(["git", "rev-parse", "HEAD"], root, _env(root)).stdout.strip()
-    assert parent_tags["git_commit"] == head and parent_tags["source"] == "builtin"
+    assert parent_tags["mlflow.source.git.commit"] == head and parent_tags["source"] == "builtin"
     for key in ("data_sha256", "params_sha256", "birnn.fingerprint"):
         assert parent_tags[key] not in ("", "n/a", "missing"), key
     assert len(parent_tags["dvc_data_md5"]) == 36 and parent_tags["dvc_data_md5"].endswith(".dir")
@@ -243,7 +243,9 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
     root, env, _ = project
     texts = tmp_path / "texts.txt"
     texts.write_text("I do not recommend this product\n\nthe acting was great\n")
-    proc = _run([str(BIN / "birnn"), "predict", "--file", str(texts), "not bad at all"], root, env)
+    proc = _run(
+        [str(BIN / "birnn"), "predict", "--json", "--file", str(texts), "not bad at all"], root, env
+    )
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [r["text"] for r in rows] == [
         "not bad at all",
@@ -251,6 +253,7 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
         "the acting was great",
     ]
     assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in rows)
+    assert all(r["label_name"] == str(r["label"]) for r in rows)  # builtin labels have no names
     assert f"models:/{REGISTERED}@champion" in proc.stderr
 
 

@@ -24,6 +24,18 @@ def test_missing_input_is_a_clear_error_not_a_traceback(tmp_path, capsys):
     assert "run the download stage first" in capsys.readouterr().err
 
 
+def test_track_promote_sets_the_param_for_this_run(tmp_path):
+    from birnn.cli import _parser
+
+    path = tmp_path / "params.yaml"
+    path.write_text("tracking:\n  enabled: false\n")
+    assert _parser().parse_args(["track", "--promote"]).promote is True
+    assert _parser().parse_args(["log-runs"]).promote is False
+    # tracking disabled: the outcome file says so, the flag was accepted
+    assert main(["--params", str(path), "--root", str(tmp_path), "track", "--promote"]) == 0
+    assert '"disabled"' in (tmp_path / "reports" / "tracking.json").read_text()
+
+
 def test_set_overrides_one_param(tmp_path, capsys):
     path = tmp_path / "params.yaml"
     path.write_text("seed: 1\n")

@@ -189,7 +189,11 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
 
     params, layout, result = logged
     model = mlflow.pyfunc.load_model(f"models:/{result['models']['gru-concat']}")
-    assert [c.name for c in model.metadata.get_output_schema().inputs] == ["label", "probability"]
+    assert [c.name for c in model.metadata.get_output_schema().inputs] == [
+        "label",
+        "probability",
+        "label_name",
+    ]
     texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
     as_list = model.predict(texts)
     as_frame = model.predict(pd.DataFrame({"text": texts}))
@@ -197,6 +201,7 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
     np.testing.assert_allclose(as_list["probability"], expected, rtol=1e-5)
     np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
     assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
+    assert list(as_list["label_name"]) == [str(y) for y in as_list["label"]]  # builtin: no names
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
     assert (local / "input_example.json").is_file() and (
         local / "code" / "birnn" / "serving" / "predict.py"
@@ -234,7 +239,14 @@ def test_best_variant_is_the_champion_and_predict_uses_it(logged, tmp_path, caps
     )
     monkeypatch.setenv("MLFLOW_TRACKING_URI", params.tracking.uri)
     (tmp_path / "params.yaml").write_text("seed: 7\n")
-    cli = ["--params", str(tmp_path / "params.yaml"), "--root", str(layout.root), "predict"]
+    cli = [
+        "--params",
+        str(tmp_path / "params.yaml"),
+        "--root",
+        str(layout.root),
+        "predict",
+        "--json",
+    ]
     texts = tmp_path / "texts.txt"
     texts.write_text("not bad at all\n\nawful\n")
     assert main([*cli, "--file", str(texts)]) == 0
@@ -261,6 +273,7 @@ def test_predict_without_a_registry_falls_back_to_the_best_folder(
                 "--root",
                 str(layout.root),
                 "predict",
+                "--json",
                 "great acting",
             ]
         )
@@ -320,3 +333,123 @@ def _redact_kept(uri):
     from birnn.redact import redact
 
     return redact(uri)
+
+
+# --- datasets, the source commit and the champion rule ---
+
+
+def test_parent_and_child_runs_record_the_processed_splits_and_the_commit(logged):
+    params, layout, result = logged
+    client = mlflow.MlflowClient(params.tracking.uri)
+    children = json.loads((layout.reports_dir / "tracking.json").read_text())["children"]
+    for run_id in (result["parent_run_id"], children["gru-concat"], children["tfidf-logreg"]):
+        run = client.get_run(run_id)
+        inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
+        assert set(inputs) == {"builtin-train", "builtin-val", "builtin-test"}
+        train = inputs["builtin-train"]
+        assert [t.value for t in train.tags if t.key == "mlflow.data.context"] == ["training"]
+        assert train.dataset.digest == _sha256(layout.processed_dir / "train.npz")[:16]
+        rows = len(np.load(layout.processed_dir / "train.npz")["y"])
+        assert json.loads(train.dataset.profile)["targets_shape"] == [rows]
+        assert json.loads(train.dataset.schema)  # the arrays' dtype and shape
+    parent = client.get_run(result["parent_run_id"])
+    assert "mlflow.source.git.commit" in parent.data.tags and "git_commit" not in parent.data.tags
+
+
+def _sha256(path: Path) -> str:
+    from birnn.files import sha256_file
+
+    return sha256_file(path)
+
+
+def test_the_champion_is_not_replaced_by_a_worse_model(logged, tmp_path, monkeypatch):
+    """A real sqlite store: the same data, a worse validation score -> a new version, the alias
+    stays; a better one -> promoted; tracking.promote -> promoted whatever the scores."""
+    import shutil
+
+    params, layout, first = logged
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    root = tmp_path / "project"
+    shutil.copytree(
+        layout.root, root
+    )  # a copy of the store too: the module's runs stay as they are
+    db = root / "mlflow.db"
+    params = params.model_copy(
+        update={"tracking": params.tracking.model_copy(update={"uri": f"sqlite:///{db}"})}
+    )
+    copy = Layout(root)
+    names = ["gru-concat", "tfidf-logreg"]
+    client = mlflow.MlflowClient(params.tracking.uri)
+    champion = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    version = str(champion.version)
+    metrics_file = copy.metrics_path("gru-concat")
+    metrics = read_json(metrics_file)
+    val_accuracy = metrics["val_accuracy"]
+    assert champion.tags["val_accuracy"] == str(val_accuracy)
+    assert (
+        champion.tags["data_digest"]
+        == client.get_run(first["parent_run_id"]).data.tags["data_sha256"]
+    )
+
+    def track_with(accuracy: float, promote: bool = False) -> dict:
+        write_json(metrics_file, {**metrics, "val_accuracy": accuracy})
+        run_params = params.model_copy(
+            update={"tracking": params.tracking.model_copy(update={"promote": promote})}
+        )
+        return track(
+            run_params,
+            names,
+            copy.tracking_path,
+            metrics_dir=copy.metrics_dir,
+            models_dir=copy.models_dir,
+            curves_dir=copy.curves_dir,
+            reports_dir=copy.reports_dir,
+            processed_dir=copy.processed_dir,
+        )
+
+    worse = track_with(val_accuracy - 0.1)
+    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    assert str(alias.version) == version and worse["registered_version"] != version
+    assert worse["champion_decision"] == (
+        f"kept: current champion version {version} (gru-concat) scores "
+        f"{val_accuracy:.4f} >= {val_accuracy - 0.1:.4f} (validation accuracy, then loss)"
+    )
+    assert read_json(copy.tracking_path)["champion_decision"] == worse["champion_decision"]
+    assert worse["champion_version"] == version
+
+    better = track_with(val_accuracy + 0.01)
+    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    assert better["champion_decision"].startswith("promoted: validation accuracy")
+    assert str(alias.version) == better["registered_version"] == better["champion_version"]
+
+    forced = track_with(val_accuracy - 0.2, promote=True)
+    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    assert forced["champion_decision"] == "promoted (tracking.promote)"
+    assert str(alias.version) == forced["registered_version"]
+
+
+def test_champion_decision_compares_validation_scores_on_the_same_data_only():
+    from birnn.tracking import champion_decision
+
+    current = {
+        "version": "3",
+        "variant": "gru-ave",
+        "data_digest": "abc",
+        "val_accuracy": "0.9",
+        "val_loss": "0.3",
+    }
+    same = {"data_digest": "abc", "val_loss": 0.3}
+    assert champion_decision(None, {**same, "val_accuracy": 0.1}).startswith("promoted: no champ")
+    assert champion_decision(current, {**same, "val_accuracy": 0.91}).startswith("promoted:")
+    assert champion_decision(current, {**same, "val_accuracy": 0.9}).startswith(
+        "kept: current champion version 3 (gru-ave) scores 0.9000 >= 0.9000"
+    )
+    # equal accuracy: the lower validation loss wins
+    assert champion_decision(
+        {**current, "val_loss": "0.4"}, {**same, "val_accuracy": 0.9}
+    ).startswith("promoted: validation accuracy ties with version 3 (gru-ave) at 0.9000")
+    legacy = {"version": "1", "variant": "gru-sum"}  # registered before the rule: no tags
+    assert champion_decision(legacy, {**same, "val_accuracy": 0.5}).startswith("promoted:")
+    other_data = {"data_digest": "def", "val_accuracy": 0.99}
+    assert "chosen on other data" in champion_decision(current, other_data)
+    assert champion_decision(current, other_data, promote=True).startswith("promoted")

@@ -3,7 +3,8 @@ evaluate, predict, serving and tracking read.
 
     model.keras    the Keras model (loaded with safe_mode: no code from the file runs)
     vocab.json     the processed split's vocabulary and sequence length (and the task)
-    variant.json   identity, params, status, epochs, validation scores, seeds
+    variant.json   identity, params, status, epochs, validation scores, seeds, and the names
+                   of the classes 0 and 1 in the data it was trained on (label_names)
     history.json   per-epoch loss/accuracy
     seeds/seed-<n>/  one such folder per seed when several were trained
 """
@@ -25,6 +26,9 @@ RETRAIN = (
 )
 
 
+LABEL_NAMES = "label_names"  # the key in variant.json
+
+
 class ModelFolderError(FileNotFoundError):
     """The folder is not a model written by this project."""
 
@@ -32,6 +36,22 @@ class ModelFolderError(FileNotFoundError):
 def seed_dir(model_dir: str | Path, seed: int) -> Path:
     """Where one seed's model lives inside a variant's folder trained with several seeds."""
     return Path(model_dir) / "seeds" / f"seed-{seed}"
+
+
+def label_names_of(label_map: dict) -> list[str] | None:
+    """["negative", "positive"] from the label map clean applied ({"negative": 0, "positive": 1,
+    "neutral": None}); a class several raw values map to is named by the first of them. None
+    when the map does not name both classes."""
+    names = [next((str(k) for k, v in label_map.items() if v == c), None) for c in (0, 1)]
+    return names if all(names) else None
+
+
+def label_names(info: dict) -> list[str]:
+    """The class names a model answers with; "0" and "1" when its data named none."""
+    names = info.get(LABEL_NAMES)
+    if isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names):
+        return names
+    return ["0", "1"]
 
 
 def load_variant_info(model_dir: str | Path) -> dict:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -29,9 +31,20 @@ import pandas as pd
 
 from birnn.config import CleanParams, ModelParams, TrainParams, parse_variant
 from birnn.files import atomic_dir, atomic_path, read_json, sha256_file, write_json
-from birnn.modeling.model_folder import HISTORY_FILE, MODEL_FILE, VARIANT_FILE, seed_dir
+from birnn.layout import Layout
+from birnn.modeling.model_folder import (
+    HISTORY_FILE,
+    LABEL_NAMES,
+    MODEL_FILE,
+    VARIANT_FILE,
+    label_names_of,
+    seed_dir,
+)
 from birnn.tasks import task_of
 from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
+
+# a child of "birnn": the CLI prints it, and the Prefect flow forwards "birnn" to its run logs
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,11 @@ def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
         return None
     if mode == "auto" and counts.min() / counts.sum() >= 0.4:
         return None
-    return {i: float(counts.sum() / (2 * counts[i])) for i in range(2)}
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.arange(2)
+    weights = compute_class_weight("balanced", classes=classes, y=labels.astype(int))
+    return {int(c): float(w) for c, w in zip(classes, weights)}
 
 
 def train_variant(
@@ -164,6 +181,7 @@ def train_variant(
             seed,
             processed_dir,
             _run_dir(checkpoint_dir, seeds, seed),
+            variant if len(seeds) == 1 else f"{variant} seed {seed}",
         )
         for seed in seeds
     }
@@ -175,6 +193,7 @@ def train_variant(
         "selected_by": "lowest validation loss",
         "seeds_ok": sum(run["status"] == "ok" for run in runs),
         "seeds_failed": sum(run["status"] != "ok" for run in runs),
+        LABEL_NAMES: _label_names(processed_dir),
     }
     if len(seeds) > 1:
         info["seeds"] = [{k: run[k] for k in SEED_FIELDS if k in run} for run in runs]
@@ -197,6 +216,16 @@ def train_variant(
     if info["seeds_failed"] == 0:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return TrainSummary(**{k: info[k] for k in TrainSummary.__dataclass_fields__})
+
+
+def _label_names(processed_dir: Path) -> list[str] | None:
+    """The class names of the data this split came from, so a model answers "negative", not 0:
+    the label map clean applied, from its report in the same project (None elsewhere)."""
+    root = processed_dir.parent.parent
+    report = Layout(root).clean_report_path
+    if Layout(root).processed_dir != processed_dir or not report.is_file():
+        return None
+    return label_names_of(read_json(report).get("label_map") or {})
 
 
 def _selection_key(run: dict) -> tuple[bool, float]:
@@ -280,6 +309,7 @@ def _train_seed(
     seed: int,
     processed_dir: Path,
     run_dir: Path,
+    name: str,
 ) -> tuple[dict, dict]:
     """Train one seed; return its info and history. A finished seed is saved as a complete
     model folder in ``run_dir/result`` and not trained again with the same inputs, so a
@@ -317,7 +347,7 @@ def _train_seed(
     error, model, state = None, None, None
     try:
         model, state = _fit(
-            new_model, data.train, data.val, train_params, seed, run_dir, fingerprint
+            new_model, data.train, data.val, train_params, seed, run_dir, fingerprint, name
         )
         if not all(math.isfinite(v) for v in state.history.get("loss", [math.nan])[-1:]):
             error = f"loss became NaN/inf at epoch {state.epoch}; lower train.learning_rate"
@@ -356,7 +386,14 @@ def _write_run(target: Path, info: dict, history: dict, result: Path) -> None:
 
 
 def _fit(
-    new_model, train, val, params: TrainParams, seed: int, checkpoint_dir: Path, fingerprint: str
+    new_model,
+    train,
+    val,
+    params: TrainParams,
+    seed: int,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    name: str = "model",
 ):
 
     model = new_model()
@@ -378,13 +415,15 @@ def _fit(
             batch_size=params.batch_size,
             shuffle=True,
             class_weight=weights,
-            verbose=2 if os.environ.get("BIRNN_VERBOSE_FIT") else 0,
+            verbose=_fit_verbosity(),
         )
-        state.seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        state.seconds += seconds
         state.epoch += 1
         for key, values in fit.history.items():
             state.history.setdefault(key, []).append(float(values[-1]))
         state.history.setdefault("learning_rate", []).append(float(state.learning_rate))
+        log.info(epoch_line(name, state, params.epochs, seconds))
         val_loss = state.history["val_loss"][-1]
         if not (math.isfinite(val_loss) and math.isfinite(state.history["loss"][-1])):
             break
@@ -412,6 +451,25 @@ def _fit(
     if best_weights.is_file():
         model.load_weights(best_weights)
     return model, state
+
+
+def _fit_verbosity() -> int:
+    """Keras' per-batch progress bar on a terminal; nothing where output is a log (CI, DVC
+    piping, Prefect), which gets the one line per epoch of :func:`epoch_line` instead."""
+    if os.environ.get("BIRNN_VERBOSE_FIT"):
+        return 2
+    return int(sys.stdout.isatty() and not os.environ.get("CI"))
+
+
+def epoch_line(name: str, state: _LoopState, total: int, seconds: float) -> str:
+    """One finished epoch as a log line; the ETA assumes every remaining epoch runs (early
+    stopping can only make it shorter)."""
+    last = {k: v[-1] for k, v in state.history.items() if v}
+    eta = max(0, total - state.epoch) * state.seconds / max(state.epoch, 1)
+    scores = " ".join(
+        f"{key} {last[key]:.4f}" for key in ("loss", "val_loss", "val_accuracy") if key in last
+    )
+    return f"train {name}: epoch {state.epoch}/{total} {scores} {seconds:.1f}s ETA {eta:.0f}s"
 
 
 def trivial_loss(labels: np.ndarray, weighted: bool = False) -> float:
@@ -461,35 +519,28 @@ def _h5(path: Path) -> Path:
 
 
 def _checkpoint(model, state: _LoopState, checkpoint_dir: Path) -> None:
-    """Weights and optimizer slots first, then the loop state that points at them."""
+    """Weights and optimizer slots first (Keras' weights file holds both), then the loop state
+    that points at them."""
     _save_weights(model, checkpoint_dir / "last.weights.h5")
-    with atomic_path(checkpoint_dir / "optimizer.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, *[np.asarray(v) for v in model.optimizer.variables])
     write_json(checkpoint_dir / "state.json", asdict(state))
 
 
 def _resume(model, checkpoint_dir: Path, fingerprint: str) -> _LoopState | None:
     """Load our own checkpoint into ``model``; None (and a clean slate) when there is none."""
-    files = [checkpoint_dir / n for n in ("state.json", "last.weights.h5", "optimizer.npz")]
+    files = [checkpoint_dir / n for n in ("state.json", "last.weights.h5")]
     if not all(f.is_file() for f in files):
         return None
     saved = read_json(files[0])
     if saved.get("fingerprint") != fingerprint:  # params or data changed: start over
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
-    model.load_weights(files[1])
+    # built first, so loading the weights file restores the slots too instead of skipping them
     model.optimizer.build(model.trainable_variables)
-    with np.load(files[2], allow_pickle=False) as slots:
-        values = [slots[f"arr_{i}"] for i in range(len(slots.files))]
-    variables = model.optimizer.variables
-    if len(values) != len(variables) or any(
-        tuple(v.shape) != a.shape for v, a in zip(variables, values)
-    ):
+    try:
+        model.load_weights(files[1])
+    except ValueError:  # written for another model shape: start over
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
-    for variable, value in zip(variables, values):
-        variable.assign(value)
     return _LoopState(**saved)
 
 

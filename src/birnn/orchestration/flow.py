@@ -33,7 +33,6 @@ from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
 from birnn import pipeline as registry
 from birnn.config import (
@@ -47,6 +46,7 @@ from birnn.config import (
 from birnn.files import exclusive_lock
 from birnn.layout import Layout
 from birnn.orchestration import dvc
+from birnn.orchestration.artifacts import VariantProgress, publish_comparison
 from birnn.orchestration.cache import outputs_present, stage_cache_key
 from birnn.orchestration.server import api_problem, prefect_api
 from birnn.redact import redact_text
@@ -127,12 +127,9 @@ def _run_options(
     }
     if variant:
         options["task_run_name"] = f"{stage} {variant}"
-    if stage == "download":
-        options.update(
-            retries=o.download_retries,
-            retry_delay_seconds=exponential_backoff(backoff_factor=5),
-            retry_jitter_factor=0.5,
-        )
+    # download has no task retries: the downloader retries what is worth retrying (timeouts,
+    # 429/5xx, with resume) under `dvc repro` too; retrying it here as well multiplied attempts
+    # and repeated errors that cannot pass (404, checksum)
     if stage == "train":
         options["retries"] = o.train_retries
     return options
@@ -173,8 +170,17 @@ def task_runner(o: OrchestrationParams):
 def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]:
     """train -> evaluate for every variant, in parallel on this flow's task runner."""
     o, layout = params.orchestration, Layout(Path(root))
+    progress = VariantProgress(names)
     trained = {_task(o, layout, "train", v).submit(params, layout, v): v for v in names}
     evaluated, outcome = {}, {}
+
+    def settle(future, v: str) -> None:
+        future.wait()  # final already: returns at once and fetches a Dask future's state
+        if v not in outcome and not future.state.is_completed():
+            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
+        outcome.setdefault(v, "ok")
+        progress.finished(v, outcome[v])
+
     # evaluate each variant as soon as its training ends, failed or not: a failed variant's
     # evaluate writes the failure record that compare lists
     for future in as_completed(list(trained)):
@@ -182,12 +188,12 @@ def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]
         future.wait()  # returns at once; makes .state final (a Dask future's is only fetched then)
         if not future.state.is_completed():
             outcome[v] = f"failed: {future.state.message or future.state.name}"
-        evaluated[v] = _task(o, layout, "evaluate", v).submit(params, layout, v)
-    for v, future in evaluated.items():
-        future.wait()
-        if v not in outcome and not future.state.is_completed():
-            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
-        outcome.setdefault(v, "ok")
+        evaluated[_task(o, layout, "evaluate", v).submit(params, layout, v)] = v
+        # the progress artifact moves while variants still train, not only at the end
+        for done in [f for f in evaluated if f.wrapped_future.done()]:  # no API call
+            settle(done, evaluated.pop(done))
+    for future in as_completed(list(evaluated)):
+        settle(future, evaluated[future])
     return {v: outcome[v] for v in names}
 
 
@@ -269,6 +275,7 @@ def _stages_and_record(
     )
     base.result()
     summary = _task(o, layout, "compare")(params, layout)
+    publish_comparison(layout)  # every run, also when compare itself was cached
     TASKS["track"](params, layout, Path(params_file))
     failed = _failed(outcome)
     summary = {

@@ -19,6 +19,7 @@ from birnn.modeling.model_folder import (
     RETRAIN,
     VARIANT_FILE,
     ModelFolderError,
+    label_names,
     load_keras_model,
     load_variant_info,
 )
@@ -34,16 +35,25 @@ class Prediction:
     text: str
     label: int
     probability: float  # of the positive class
+    label_name: str = ""  # the label in the words of the training data ("negative", ...)
 
 
 class Predictor:
-    def __init__(self, model, vocab: dict, clean_params: CleanParams, threshold: float = 0.5):
+    def __init__(
+        self,
+        model,
+        vocab: dict,
+        clean_params: CleanParams,
+        threshold: float = 0.5,
+        label_names: Sequence[str] = ("0", "1"),
+    ):
         self.model, self.vocab, self.clean_params, self.threshold = (
             model,
             vocab,
             clean_params,
             threshold,
         )
+        self.label_names = list(label_names)
 
     @classmethod
     def from_dir(cls, model_dir: str | Path) -> "Predictor":
@@ -76,7 +86,12 @@ class Predictor:
                 "not a text classifier; `birnn predict` labels text: train on a text source "
                 "(data.source: builtin, csv, ...) or pass --model with a text variant"
             )
-        return cls(load_keras_model(model_dir / MODEL_FILE), vocab, clean_params)
+        return cls(
+            load_keras_model(model_dir / MODEL_FILE),
+            vocab,
+            clean_params,
+            label_names=label_names(info),
+        )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         # object, not "string": Arrow would refuse a lone surrogate before cleaning replaces it
@@ -92,7 +107,11 @@ class Predictor:
     def predict(self, texts: Iterable[str]) -> list[Prediction]:
         texts = list(texts)
         probs = self.probabilities(texts)
-        return [Prediction(t, int(p >= self.threshold), float(p)) for t, p in zip(texts, probs)]
+        labels = (probs >= self.threshold).astype(int)
+        return [
+            Prediction(t, int(y), float(p), self.label_names[y])
+            for t, y, p in zip(texts, labels, probs)
+        ]
 
 
 def _as_str(value) -> str:

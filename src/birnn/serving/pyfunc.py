@@ -44,7 +44,8 @@ def texts_from_input(model_input: Any) -> list[Any]:
 
 
 class SentimentModel(mlflow.pyfunc.PythonModel):
-    """Raw text -> DataFrame(label: int 0/1, probability: float of the positive class)."""
+    """Raw text -> DataFrame(label: int 0/1, probability: float of the positive class,
+    label_name: the label as the training data named it)."""
 
     # the signature is logged explicitly and texts_from_input checks the input: MLflow's
     # type-hint wrapping of predict (and its warning that asks for hints) is not wanted
@@ -61,5 +62,6 @@ class SentimentModel(mlflow.pyfunc.PythonModel):
             {
                 "label": np.array([p.label for p in predictions], dtype=np.int64),
                 "probability": np.array([p.probability for p in predictions], dtype=np.float64),
+                "label_name": [p.label_name for p in predictions],
             }
         )

@@ -315,3 +315,17 @@ def test_no_early_stop_on_the_initial_plateau_and_a_variant_that_never_leaves_it
     )
     assert result["status"] == "did_not_learn" and "never fell clearly below" in result["reason"]
     assert result["val_accuracy"] is not None and (tmp_path / "p.npy").is_file()
+
+
+def test_class_weights_balance_a_skewed_split_and_leave_a_balanced_one_alone():
+    from birnn.modeling.train import class_weights
+
+    skewed = np.array([0] * 80 + [1] * 20)
+    # n / (2 * count): each class then weighs as much as the other in the loss
+    assert class_weights(skewed, "auto") == {0: 100 / 160, 1: 100 / 40}
+    assert class_weights(skewed, "balanced") == class_weights(skewed, "auto")
+    assert class_weights(skewed, "none") is None
+    assert class_weights(np.array([0, 1] * 50), "auto") is None
+    assert class_weights(np.array([0, 1] * 50), "balanced") == {0: 1.0, 1: 1.0}
+    assert class_weights(np.zeros(10), "balanced") is None  # one class only: nothing to balance
+    assert class_weights(np.zeros((4, 3)), "balanced") is None  # per-timestep targets

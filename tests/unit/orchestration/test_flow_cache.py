@@ -117,11 +117,10 @@ def test_task_runner_follows_orchestration_params(flow_module):
 
 def test_orchestration_params_defaults_and_validation():
     o = load_params(REPO / "params.yaml").orchestration
-    assert (o.cron, o.timezone, o.task_runner, o.download_retries, o.train_retries) == (
+    assert (o.cron, o.timezone, o.task_runner, o.train_retries) == (
         "0 2 * * *",
         "UTC",
         "threads",
-        3,
         0,
     )
     with pytest.raises(ParamsError, match="orchestration.task_runner"):
@@ -159,3 +158,14 @@ def test_pretrain_key_follows_the_training_split_only(flow_module, project):
     (project / "data/processed/train.npz").write_text("other training rows")
     assert _key(flow_module, "pretrain", params, project) != key
     assert _key(flow_module, "pretrain", tiny_params(pretrain={"epochs": 3}), project) != key
+
+
+def test_download_retries_once_in_the_downloader_not_again_in_prefect(tmp_path):
+    from birnn.layout import Layout
+    from birnn.orchestration import flow
+
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")  # which outputs each stage has
+    o = tiny_params().orchestration
+    options = flow._run_options(o, Layout(tmp_path), "download")
+    assert "retries" not in options and "retry_delay_seconds" not in options
+    assert flow._run_options(o, Layout(tmp_path), "train", "gru-sum")["retries"] == o.train_retries

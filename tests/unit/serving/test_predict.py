@@ -1,0 +1,79 @@
+"""`birnn predict` answers in the words of the training data (real Keras, a tiny csv project)."""
+
+import json
+
+import pytest
+
+from birnn import stages
+from birnn.cli import main
+from birnn.data.corpus import generate_corpus
+from birnn.layout import Layout
+from birnn.modeling.model_folder import label_names, label_names_of
+from birnn.serving.predict import Predictor
+from conftest import tiny_params
+
+
+def test_label_names_come_from_the_applied_label_map():
+    assert label_names_of({"negative": 0, "positive": 1, "neutral": None}) == [
+        "negative",
+        "positive",
+    ]
+    assert label_names_of({"neg": 0, "negative": 0, "pos": 1}) == ["neg", "pos"]
+    assert label_names_of({"0": 0, "1": 1}) == ["0", "1"]
+    assert label_names_of({"positive": 1}) is None
+    assert label_names({}) == ["0", "1"]  # a model trained before names were kept
+    assert label_names({"label_names": ["bad", "good"]}) == ["bad", "good"]
+
+
+@pytest.fixture(scope="module")
+def csv_project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("csv-project")
+    table = generate_corpus(300, seed=3)[["text", "label"]]
+    table["label"] = table["label"].map({0: "negative", 1: "positive"})
+    path = root / "reviews.csv"
+    table.to_csv(path, index=False)
+    params = tiny_params(
+        data={
+            "source": "csv",
+            "path": str(path),
+            "label_map": {"negative": 0, "positive": 1},
+        },
+        train={"epochs": 1},
+    )
+    layout = Layout(root)
+    for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split):
+        step(params, layout)
+    stages.run_train(params, layout, "gru-concat")
+    return params, layout
+
+
+def test_a_model_trained_on_named_labels_answers_with_the_names(csv_project, tmp_path, capsys):
+    params, layout = csv_project
+    folder = layout.model_dir("gru-concat")
+    info = json.loads((folder / "variant.json").read_text())
+    assert info["label_names"] == ["negative", "positive"]
+    predictions = Predictor.from_dir(folder).predict(["not bad at all", "awful"])
+    assert all(p.label_name == ["negative", "positive"][p.label] for p in predictions)
+
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("tracking:\n  enabled: false\n")
+    cli = ["--params", str(params_file), "--root", str(layout.root), "predict"]
+    assert main([*cli, "--model", str(folder), "not bad at all", "awful"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["not bad at all", "awful"]
+    assert [line.split("\t")[0] for line in lines] == [p.label_name for p in predictions]
+
+    assert main([*cli, "--model", str(folder), "--json", "not bad at all"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert set(row) == {"label", "label_name", "probability", "text"}
+    assert row["label_name"] == ["negative", "positive"][row["label"]]
+
+
+def test_builtin_data_has_no_names_and_answers_0_or_1(tmp_path):
+    params = tiny_params(train={"epochs": 1})
+    layout = Layout(tmp_path)
+    for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split):
+        step(params, layout)
+    stages.run_train(params, layout, "gru-concat")
+    [p] = Predictor.from_dir(layout.model_dir("gru-concat")).predict(["great"])
+    assert p.label_name == str(p.label)
