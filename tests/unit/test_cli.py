@@ -130,9 +130,11 @@ def test_predict_echoes_a_capped_excerpt_of_a_huge_input(tmp_path, capsys, monke
 
     from birnn import cli
 
-    monkeypatch.setattr(cli, "_label", lambda model, texts, *a: [(1, 0.9, t) for t in texts])
+    monkeypatch.setattr(
+        cli, "_label", lambda model, texts, *a: [(1, 0.9, "positive", t) for t in texts]
+    )
     huge = "word " * 1_000_000
-    assert main(["--root", str(tmp_path), "predict", huge, "short one"]) == 0
+    assert main(["--root", str(tmp_path), "predict", "--json", huge, "short one"]) == 0
     lines = capsys.readouterr().out.splitlines()
     first, second = (json.loads(line) for line in lines)
     assert len(lines[0]) < 400 and "characters" in first["text"]
