@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from browser import chromium_page
 from conftest import REPO
 from integration.test_pipeline import _copy_project, _env, _run
 from processes import free_port as _free_port
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.integration
 VARIANTS = ["lstm-concat", "gru-concat"]
 EXPERIMENT = "birnn-builtin"
 REGISTERED = "builtin-sentiment"
-CHROMIUM = Path("/usr/bin/chromium")
-# without these Chromium waits on network services this closed network never answers
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BIN = Path(sys.executable).parent
 
 
@@ -258,35 +247,17 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
 
 
 def test_experiment_page_lists_the_variant_runs_in_chromium(server, project):
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's browser with "
-            "`apt-get install -y chromium` (.ci/run does it), then rerun"
-        )
-    from playwright.sync_api import sync_playwright
-
     experiment = _api(server, "experiments/get-by-name", experiment_name=EXPERIMENT)["experiment"]
     shots = REPO / "reports" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 1000},
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{server}/#/experiments/{experiment['experiment_id']}/runs")
-            parent = page.get_by_role("link", name="pipeline-builtin")
-            parent.wait_for(timeout=120_000)
-            # child runs are folded under their parent: unfold them like a person would
-            row = page.locator('[role="row"]', has=parent).first
-            row.locator('button[data-component-id*="runnamecellrenderer"]').click()
-            for name in [*VARIANTS, "tfidf-logreg"]:
-                page.get_by_role("link", name=name, exact=True).wait_for(timeout=60_000)
-            page.screenshot(path=str(shots / "mlflow-experiment-runs.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(f"{server}/#/experiments/{experiment['experiment_id']}/runs")
+        parent = page.get_by_role("link", name="pipeline-builtin")
+        parent.wait_for(timeout=120_000)
+        # child runs are folded under their parent: unfold them like a person would
+        row = page.locator('[role="row"]', has=parent).first
+        row.locator('button[data-component-id*="runnamecellrenderer"]').click()
+        for name in [*VARIANTS, "tfidf-logreg"]:
+            page.get_by_role("link", name=name, exact=True).wait_for(timeout=60_000)
+        page.screenshot(path=str(shots / "mlflow-experiment-runs.png"), full_page=True)
     assert (shots / "mlflow-experiment-runs.png").stat().st_size > 10_000

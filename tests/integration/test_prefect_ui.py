@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from browser import chromium_page
 from conftest import REPO
-from integration.test_mlflow_ui import CHROMIUM, CHROMIUM_ARGS, _wait_http
+from integration.test_mlflow_ui import _wait_http
 from processes import free_port, start_process, stop_process
 from projects import copy_project, project_env, run
 
@@ -110,33 +110,15 @@ def test_per_epoch_lines_reach_the_runs_logs_on_the_server(flow_run):
 
 
 def test_the_comparison_artifact_opens_in_the_prefect_ui(flow_run):
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's browser with "
-            "`apt-get install -y chromium` (.ci/run does it), then rerun"
-        )
-    from playwright.sync_api import sync_playwright
-
     api, ui, root, _ = flow_run
     [markdown] = _artifacts(api, "birnn-comparison")
     best = json.loads((root / "reports" / "comparison.json").read_text())["best_variant"]
     shots = REPO / "reports" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 1000},
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{ui}/artifacts/artifact/{markdown['id']}")
-            # the markdown is rendered: its title is a heading, the ranked table a table
-            page.get_by_role("heading", name="Variant comparison").wait_for(timeout=120_000)
-            page.get_by_role("cell", name=best, exact=True).first.wait_for(timeout=30_000)
-            page.screenshot(path=str(shots / "prefect-comparison-artifact.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(f"{ui}/artifacts/artifact/{markdown['id']}")
+        # the markdown is rendered: its title is a heading, the ranked table a table
+        page.get_by_role("heading", name="Variant comparison").wait_for(timeout=120_000)
+        page.get_by_role("cell", name=best, exact=True).first.wait_for(timeout=30_000)
+        page.screenshot(path=str(shots / "prefect-comparison-artifact.png"), full_page=True)
     assert (shots / "prefect-comparison-artifact.png").stat().st_size > 10_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -16,6 +17,14 @@ from birnn.layout import BASELINE_NAME
 from birnn.messages import excerpt
 from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
 from birnn.tasks.processed import load_rows
+
+IDENTITY = {
+    "variant": BASELINE_NAME,
+    "cell": "tfidf",
+    "merge_mode": None,
+    "direction": None,
+    "kind": "baseline",
+}
 
 
 def train_baseline(
@@ -40,11 +49,7 @@ def train_baseline(
     prob = model.predict_proba(docs[test])[:, 1]
     save_predictions(predictions_path, prob)
     result = {
-        "variant": BASELINE_NAME,
-        "cell": "tfidf",
-        "merge_mode": None,
-        "direction": None,
-        "kind": "baseline",
+        **IDENTITY,
         "status": "ok",
         **validation_scores(labels[val], model.predict_proba(docs[val])[:, 1]),
         **classification_metrics(labels[test], prob),
@@ -84,14 +89,11 @@ def _failed(metrics_path, predictions_path, err: ValueError, n_train: int) -> di
             "hold no repeated words; check data.text_column and the clean report's warnings"
         )
     result = {
-        "variant": BASELINE_NAME,
-        "cell": "tfidf",
-        "merge_mode": None,
-        "direction": None,
-        "kind": "baseline",
+        **IDENTITY,
         "status": "failed",
         "error": f"TF-IDF baseline could not be fitted: {excerpt(reason, 300)}",
     }
     write_json(metrics_path, result)
-    Path(predictions_path).unlink(missing_ok=True)
+    # an empty array, not a missing file: DVC stops at a declared output that is missing
+    save_predictions(predictions_path, np.empty(0, dtype=np.float32))
     return result
