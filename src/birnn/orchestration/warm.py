@@ -115,14 +115,16 @@ def run(argv: list[str], start_server: bool = True) -> int | None:
         return _delegate(conn, argv)
 
 
-def _delegate(conn: socket.socket, argv: list[str]) -> int:
+def _delegate(conn: socket.socket, argv: list[str]) -> int | None:
     request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
-    socket.send_fds(conn, [request + b"\n"], [_open_fd(fd) for fd in (0, 1, 2)])
+    try:
+        socket.send_fds(conn, [request + b"\n"], [_open_fd(fd) for fd in (0, 1, 2)])
+    except OSError:
+        return None
     reader = conn.makefile("rb")
     child = _message(reader)
     if child is None or "pid" not in child:
-        print("error: the warm-start server did not take the command", file=sys.stderr)
-        return 1
+        return None  # no child started the command: the caller runs it itself
     pid = int(child["pid"])
     previous = {sig: signal.signal(sig, _forward(pid)) for sig in _FORWARDED}
     try:
