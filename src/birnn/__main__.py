@@ -1,5 +1,5 @@
 """`python -m birnn <stage>`: the same entry point as the `birnn` command."""
 
-from birnn.cli import entry
+from birnn.entry import main
 
-raise SystemExit(entry())
+raise SystemExit(main())

@@ -26,45 +26,6 @@ INTERRUPTED = (
 ECHO_CHARS = 200  # predict echoes each input this far, so a 5 MB text is not printed back
 
 
-def entry() -> int:
-    """The `birnn` command. A pipeline stage runs in a warm-start child when a server is up
-    (birnn.orchestration.warm: under `dvc repro` it saves each stage the seconds of importing
-    TensorFlow), else in this process."""
-    import time
-
-    started = time.perf_counter()
-    argv = sys.argv[1:]
-    code, warm_started = None, False
-    if _warm_startable(argv):
-        from birnn.orchestration import warm
-
-        code = warm.run(argv)
-        warm_started = code is not None
-    if code is None:
-        code = main(argv)
-    _record_timing(argv, time.perf_counter() - started, warm_started)
-    return code
-
-
-def _record_timing(argv: list[str], seconds: float, warm_started: bool) -> None:
-    """With BIRNN_TIMINGS=FILE, one JSON line per command: how long its process took (the
-    benchmark's per-stage start-up cost under DVC)."""
-    path = os.environ.get("BIRNN_TIMINGS")
-    if path:
-        import json
-
-        record = {"command": " ".join(argv), "seconds": round(seconds, 3), "warm": warm_started}
-        with open(path, "a", encoding="utf-8") as out:
-            out.write(json.dumps(record) + "\n")
-
-
-def _warm_startable(argv: list[str]) -> bool:
-    from birnn.pipeline import BY_NAME
-
-    commands = {*BY_NAME, "predict", "log-runs"}
-    return not {"-h", "--help"} & set(argv) and any(token in commands for token in argv)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -306,4 +267,4 @@ def _add_promote_option(parser: argparse.ArgumentParser) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(entry())
+    raise SystemExit(main())

@@ -294,7 +294,7 @@ def test_birnn_records_each_commands_process_time(tmp_path):
 
     (tmp_path / "params.yaml").write_text("variants: {cells: [gru], merge_modes: [sum]}\n")
     timings = tmp_path / "t.jsonl"
-    env = {**os.environ, "BIRNN_TIMINGS": str(timings)}
+    env = {**os.environ, "BIRNN_TIMINGS": str(timings), "BIRNN_WARM_START": "0"}
     for _ in range(2):
         subprocess.run(
             [sys.executable, "-m", "birnn", "variants"], cwd=tmp_path, env=env, check=True

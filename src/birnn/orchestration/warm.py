@@ -36,7 +36,16 @@ import time
 from pathlib import Path
 
 # imported by the server before it forks; what the stages spend their start-up on
-PRELOAD = ("keras", "pandas", "pyarrow.parquet", "sklearn.linear_model", "sklearn.metrics")
+PRELOAD = (
+    "keras",
+    "pandas",
+    "pyarrow.parquet",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "pydantic",
+    "yaml",
+    "mlflow",  # track: seconds of its own
+)
 # read when those libraries are imported, so a server only serves commands that agree on them
 KEY_VARIABLES = (
     "KERAS_BACKEND",
