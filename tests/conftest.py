@@ -32,25 +32,6 @@ def tiny_params(**sections) -> Params:
     return parse_params(raw)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def warm_start_servers():
-    """Warm-start servers that `birnn` commands of this session start live in a folder of the
-    session (short: a unix socket path has ~100 characters) and are stopped at its end."""
-    import tempfile
-
-    from birnn.orchestration import warm
-
-    folder = tempfile.mkdtemp(prefix="bw")
-    previous = os.environ.get("BIRNN_WARM_DIR")
-    os.environ["BIRNN_WARM_DIR"] = folder
-    yield Path(folder)
-    warm.stop()
-    if previous is None:
-        os.environ.pop("BIRNN_WARM_DIR", None)
-    else:
-        os.environ["BIRNN_WARM_DIR"] = previous
-
-
 @pytest.fixture
 def params() -> Params:
     return tiny_params()

@@ -1,0 +1,1 @@
+"""birnn: compare bidirectional RNN cells and merge modes for text sentiment, as a DAG."""

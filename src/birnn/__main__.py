@@ -1,5 +1,5 @@
 """`python -m birnn <stage>`: the same entry point as the `birnn` command."""
 
-from birnn.entry import main
+from birnn.cli import main
 
 raise SystemExit(main())

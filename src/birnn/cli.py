@@ -13,7 +13,7 @@ from pathlib import Path
 
 from birnn.config import ParamsError, add_override_option, load_params, parse_overrides
 from birnn.layout import Layout
-from birnn.messages import cap, excerpt
+from birnn.messages import cap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 # every output is written atomically and training checkpoints each epoch: nothing is lost
@@ -23,10 +23,28 @@ INTERRUPTED = (
 )
 
 
-ECHO_CHARS = 200  # predict echoes each input this far, so a 5 MB text is not printed back
-
-
 def main(argv: list[str] | None = None) -> int:
+    import time
+
+    started = time.perf_counter()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    code = _main(argv)
+    _record_timing(argv, time.perf_counter() - started)
+    return code
+
+
+def _record_timing(argv: list[str], seconds: float) -> None:
+    """With BIRNN_TIMINGS=FILE, one JSON line per command: how long its process took (the
+    benchmark's per-stage start-up cost under DVC)."""
+    path = os.environ.get("BIRNN_TIMINGS")
+    if path:
+        import json
+
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"command": " ".join(argv), "seconds": round(seconds, 3)}) + "\n")
+
+
+def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -51,12 +69,12 @@ def main(argv: list[str] | None = None) -> int:
 def _turn(layout, command: str):
     """Stages that write take their turn with other pipeline runs in this folder: a Prefect
     flow holds the same lock (.checkpoints/run.lock) for its whole run, so a `dvc repro`
-    stage never interleaves its writes with a flow's; `predict` and `variants` only read."""
+    stage never interleaves its writes with a flow's; READ_ONLY commands only read."""
     import contextlib
 
     from birnn.files import exclusive_lock
 
-    if command in ("predict", "variants"):
+    if command in READ_ONLY:
         return contextlib.nullcontext()
 
     def waiting(holder: str) -> None:
@@ -70,8 +88,21 @@ def _turn(layout, command: str):
     return exclusive_lock(layout.run_lock, on_wait=waiting)
 
 
+# commands that are not pipeline stages: {name: (module, help)}
+COMMANDS = {
+    "evaluate": ("birnn.stages.evaluate", "score a trained variant again (train also scores)"),
+    "log-runs": ("birnn.stages.track", "replay saved metrics and models into MLflow"),
+    "variants": ("birnn.commands.variants", "list the variants params.yaml selects"),
+    "predict": ("birnn.commands.predict", "label raw texts with a trained variant"),
+    "dvc-yaml": ("birnn.orchestration.dvc_yaml", "write dvc.yaml from the stage registry"),
+}
+READ_ONLY = {"predict", "variants", "dvc-yaml"}
+
+
 def _run(args: argparse.Namespace, params, layout: Layout) -> int:
-    from birnn import pipeline  # after logging is set up; the stages pull in pandas/sklearn
+    import importlib
+
+    from birnn import pipeline
 
     if args.command in ("track", "log-runs"):
         result = pipeline.stage("track").run(params, layout, Path(args.params))
@@ -80,10 +111,11 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
         if args.command == "log-runs":
             return 0 if result["status"] != "failed" else 1
         return _exit_for_failed_variants(params, layout)
-    if args.command == "predict":
-        return _predict(args, params, layout)
-    if args.command == "variants":
-        print("\n".join(params.variant_names()))
+    if args.command in COMMANDS:
+        module = importlib.import_module(COMMANDS[args.command][0])
+        if hasattr(module, "command"):
+            return module.command(args, params, layout)
+        module.run(params, layout, args.variant)
         return 0
     stage = pipeline.stage(args.command)
     if stage.per_variant:
@@ -130,95 +162,6 @@ def _explain(err: BaseException) -> str:
     return str(err)
 
 
-def _predict(args: argparse.Namespace, params, layout) -> int:
-    """Label texts with --model (a folder or a models:/ URI), else the registry's champion,
-    else the best variant of reports/comparison.json."""
-    import json
-
-    texts = list(args.texts)
-    if args.file:
-        lines = _read_lines(Path(args.file))
-        texts += [line for line in lines if line.strip()]
-    if not texts:
-        print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
-        return 2
-    for label, probability, name, text in _label(args.model, texts, params, layout):
-        shown = excerpt(text, ECHO_CHARS)  # identifies the input, not a copy of it
-        if args.json:
-            row = {
-                "label": int(label),
-                "label_name": name,
-                "probability": round(float(probability), 4),
-            }
-            print(json.dumps({**row, "text": shown}))
-        else:
-            print(f"{name}\t{float(probability):.4f}\t{shown}")
-    return 0
-
-
-def _read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 (or BOM-marked) text file; other bytes are an error naming it."""
-    from birnn.data.textfile import FormatUnknown, detect_encoding
-
-    data = path.read_bytes()
-    try:
-        encoding = detect_encoding(data, str(path))
-    except FormatUnknown:
-        err = _first_bad_byte(data)
-        raise ValueError(
-            f"--file {path}: not UTF-8 text (byte 0x{data[err]:02x} at offset {err}); save it "
-            "as UTF-8, one text per line"
-        ) from None
-    return data.decode(encoding).splitlines()
-
-
-def _first_bad_byte(data: bytes) -> int:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return err.start
-    return 0
-
-
-def _label(
-    model: str | None, texts: list[str], params, layout
-) -> list[tuple[int, float, str, str]]:
-    """(label, probability of the positive class, label name, text) per text."""
-    import re
-
-    from birnn.serving.predict import Predictor
-
-    pyfunc_model = None
-    is_uri = bool(
-        model and re.match(r"^[a-z][a-z0-9+.-]+:/", model)
-    )  # models:/NAME@ALIAS, runs:/...
-    if is_uri or model is None and params.tracking.enabled:
-        from birnn import tracking
-
-        pyfunc_model = (
-            tracking.load_model(model, params) if model else tracking.champion_model(params)
-        )
-    if pyfunc_model is not None:
-        out = pyfunc_model.predict(texts)
-        # a model logged before label names were recorded answers 0/1 only
-        names = out["label_name"] if "label_name" in out else [str(int(y)) for y in out["label"]]
-        return list(zip(out["label"], out["probability"], names, texts))
-    model_dir = Path(model) if model else _best_model_dir(layout)
-    return [
-        (p.label, p.probability, p.label_name, p.text)
-        for p in Predictor.from_dir(model_dir).predict(texts)
-    ]
-
-
-def _best_model_dir(layout) -> Path:
-    from birnn.files import read_json
-
-    comparison = layout.comparison_path
-    if not comparison.is_file():
-        raise FileNotFoundError(f"{comparison} not found: run the pipeline first or pass --model")
-    return layout.model_dir(read_json(comparison)["best_variant"])
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="birnn", description=__doc__)
     parser.add_argument(
@@ -235,11 +178,24 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
         if stage.name == "track":
             _add_promote_option(p)
-    _add_promote_option(
-        sub.add_parser("log-runs", help="replay saved metrics and models into MLflow")
-    )
-    sub.add_parser("variants", help="list the variants params.yaml selects")
-    p = sub.add_parser("predict", help="label raw texts with a trained variant")
+    for name, (_, text) in COMMANDS.items():
+        p = sub.add_parser(name, help=text)
+        if name == "evaluate":
+            p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
+        elif name == "log-runs":
+            _add_promote_option(p)
+        elif name == "predict":
+            _add_predict_arguments(p)
+        elif name == "dvc-yaml":
+            p.add_argument(
+                "--check",
+                action="store_true",
+                help="only compare: exit 1 when dvc.yaml differs from the registry",
+            )
+    return parser
+
+
+def _add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("texts", nargs="*")
     p.add_argument(
         "--model",
@@ -254,7 +210,6 @@ def _parser() -> argparse.ArgumentParser:
         help="one JSON object per text (label, label_name, probability, text) instead of "
         "tab-separated label name, probability of the positive class and text",
     )
-    return parser
 
 
 def _add_promote_option(parser: argparse.ArgumentParser) -> None:

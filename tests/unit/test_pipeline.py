@@ -1,31 +1,66 @@
-"""The stage registry is the one list of stages: dvc.yaml, the CLI and the flow agree with it."""
+"""The stage registry is the one declaration of the DAG: dvc.yaml is generated from it, the CLI
+and the flow offer its stages, and every stage is named the way dvc.yaml spells it."""
 
 from __future__ import annotations
 
 import yaml
 
 from birnn.config import load_params
+from birnn.orchestration.dvc_yaml import render
 from birnn.pipeline import STAGES, dvc_stage_names, stage
 from conftest import REPO, tiny_params
 
 
-def _dvc_definitions() -> dict:
-    return yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+def test_checked_in_dvc_yaml_is_what_the_registry_generates():
+    assert (REPO / "dvc.yaml").read_text() == render(REPO), (
+        "dvc.yaml differs from the stage registry: run `birnn dvc-yaml` and commit dvc.yaml"
+    )
 
 
 def test_every_registered_stage_is_a_dvc_stage_calling_its_cli_command():
-    definitions = _dvc_definitions()
+    definitions = yaml.safe_load(render(REPO))["stages"]
     expected = {s.name for s in STAGES} | {f"{s.name}_uni" for s in STAGES if s.per_variant}
     assert set(definitions) == expected
     for s in STAGES:
         for name in [s.name, f"{s.name}_uni"] if s.per_variant else [s.name]:
             body = definitions[name].get("do", definitions[name])
             assert body["cmd"].split()[:2] == ["bin/birnn", s.name], name
+            assert body.get("params", []) == list(s.params), name
+
+
+def test_per_variant_stages_keep_matrix_and_foreach_over_the_variants_params():
+    definitions = yaml.safe_load(render(REPO))["stages"]
+    assert definitions["train"]["matrix"] == {
+        "cell": "${variants.cells}",
+        "merge_mode": "${variants.merge_modes}",
+    }
+    assert definitions["train_uni"]["foreach"] == "${variants.unidirectional}"
+    assert "models/${item}-uni" in definitions["train_uni"]["do"]["outs"]
+
+
+def test_generated_dvc_yaml_keeps_its_comments():
+    text = render(REPO)
+    assert "# GENERATED from the stage registry" in text
+    assert "data.proxy is read but left out on purpose" in text
+    assert "data.proxy" not in yaml.safe_load(text)["stages"]["download"]["params"]
+
+
+def test_dvc_yaml_check_fails_when_the_file_differs(tmp_path, monkeypatch, capsys):
+    from birnn.cli import main
+
+    (tmp_path / "src").symlink_to(REPO / "src")
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["dvc-yaml", "--check"]) == 1
+    assert "run `birnn dvc-yaml`" in capsys.readouterr().err
+    assert main(["dvc-yaml"]) == 0
+    assert main(["dvc-yaml", "--check"]) == 0
 
 
 def test_dvc_names_follow_the_matrix_and_foreach_spelling():
     assert stage("train").dvc_name("lstm-concat") == "train@lstm-concat"
-    assert stage("evaluate").dvc_name("gru-uni") == "evaluate_uni@gru"
+    assert stage("train").dvc_name("gru-uni") == "train_uni@gru"
     assert stage("compare").dvc_name() == "compare"
     params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["sum"], "unidirectional": []})
     assert dvc_stage_names(params) == [
@@ -36,7 +71,6 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
         "split",
         "pretrain",
         "train@gru-sum",
-        "evaluate@gru-sum",
         "baseline",
         "compare",
         "track",
@@ -46,7 +80,7 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
 def test_the_flow_has_one_task_per_registered_stage():
     from birnn.orchestration.flow import TASKS
 
-    assert list(TASKS) != [] and set(TASKS) == {s.name for s in STAGES}
+    assert list(TASKS) == [s.name for s in STAGES]
 
 
 def test_the_cli_offers_every_stage():

@@ -1,0 +1,1 @@
+"""Data in: sources (builtin, files, remotes, public datasets), downloads, archives."""

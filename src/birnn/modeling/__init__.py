@@ -1,0 +1,1 @@
+"""Models: build, pretrain word vectors, train, evaluate, and the files of models/<variant>/."""

@@ -1,5 +1,7 @@
-"""The Prefect side: the flow and its tasks (flow.py), cache keys from dvc.yaml (cache.py), the
-fallback when a Prefect server does not answer (server.py) and the DVC record (dvc.py)."""
+"""Running the DAG: dvc.yaml generated from the stage registry (dvc_yaml.py, with each stage's
+code dependencies from closure.py); the Prefect flow and its tasks (flow.py), judged up to date
+like DVC judges a stage (cache.py); the fallback when a Prefect server does not answer
+(server.py); the DVC record after a flow run (dvc.py); retrying failed variants (retry.py)."""
 
 import os
 

@@ -1,9 +1,10 @@
 """The pipeline as a Prefect flow: the same stage functions as dvc.yaml, the same files.
 
-* Tasks are the registry's stages (birnn.pipeline), named like the DVC stages (download, clean,
-  ..., "train lstm-concat"); cache keys hash what dvc.yaml says each stage reads (cache.py).
-  Results and keys persist under `orchestration.results_dir`, so a re-run with unchanged inputs
-  skips finished tasks; a task whose outputs are missing runs again.
+* Tasks are the registry's stages (birnn.pipeline), one per DVC stage and named like them
+  (download, clean, ..., "train lstm-concat"). A task is Cached the way `dvc repro` skips a
+  stage (cache.py): its inputs (deps, code, params) hash to a key it ran with before AND its
+  outputs on disk hash to what that run wrote; anything else runs it again. Results, keys and
+  output records persist under `orchestration.results_dir`.
 * Variants fan out in the subflow "variants" on the task runner `orchestration` picks:
   threads (default), a temporary local Dask cluster, or the Dask cluster at `dask_address`.
 * A failed variant fails its own train task; the flow still compares the others, records
@@ -45,9 +46,8 @@ from birnn.config import (
 )
 from birnn.files import exclusive_lock
 from birnn.layout import Layout
-from birnn.orchestration import dvc
+from birnn.orchestration import cache, dvc
 from birnn.orchestration.artifacts import VariantProgress, publish_comparison
-from birnn.orchestration.cache import outputs_present, stage_cache_key
 from birnn.orchestration.server import api_problem, prefect_api
 from birnn.redact import redact_text
 
@@ -55,17 +55,15 @@ logging.getLogger("birnn").setLevel(logging.INFO)
 
 FLOW_NAME = "birnn-pipeline"
 EXIT_DEGRADED = 3  # every output written, but not on the Prefect server PREFECT_API_URL names
-# the stages before the variants fan out, in registry order
-PREPARE_STAGES = tuple(
-    s.name
-    for s in registry.STAGES[: next(i for i, s in enumerate(registry.STAGES) if s.per_variant)]
-)
+PREPARE_STAGES = registry.PREPARE_STAGES
 
 # Training seeds Python/NumPy/the backend through process-global state
 # (keras.utils.set_random_seed), and building or loading a model draws from it: two Keras tasks
 # interleaving in threads would change each other's weights. So one Keras task at a time per
 # process; parallel training takes processes (Dask), each of which imports this module once.
 KERAS_LOCK = threading.Lock()
+# looks at the data as it is now / must retry after an unreachable store: never a cached answer
+UNCACHED = {"source", "track"}
 
 
 class VariantFailed(RuntimeError):
@@ -81,50 +79,58 @@ def _forward_stage_logs() -> None:
         logger.addHandler(APILogHandler())
 
 
+def _run_and_record(name: str, params: Params, layout: Layout, *args) -> dict:
+    """Run the stage, then record its outputs under its input key: what a later cache hit
+    is checked against."""
+    summary = registry.stage(name).run(params, layout, *args)
+    variant = args[0] if registry.stage(name).per_variant else None
+    key = cache.input_key(name, params, layout, variant)
+    cache.record_outputs(results_dir(params.orchestration, layout), key, layout, name, variant)
+    return summary
+
+
+def _stage_function(name: str):
+    def run_stage(params: Params, layout: Layout) -> dict:
+        return _run_and_record(name, params, layout)
+
+    run_stage.__name__ = name
+    return run_stage
+
+
 def train_variant(params: Params, layout: Layout, variant: str) -> dict:
+    """Fit and score one variant; a failed training fails the task after its failure record
+    is written (compare lists it)."""
     _forward_stage_logs()
     with KERAS_LOCK:
-        summary = registry.stage("train").run(params, layout, variant)
+        summary = _run_and_record("train", params, layout, variant)
     if summary.get("status") == "failed":
         raise VariantFailed(f"{variant}: {summary.get('error') or 'training failed'}")
     return summary
 
 
-def evaluate_variant(params: Params, layout: Layout, variant: str) -> dict:
-    # also runs for a failed variant: it writes the failed metrics record compare lists
-    _forward_stage_logs()
-    with KERAS_LOCK:
-        return registry.stage("evaluate").run(params, layout, variant)
-
-
-def _stage_task(name: str, fn=None, cached: bool = True):
-    fn = fn or registry.stage(name).run
-    if not cached:
+def _stage_task(name: str):
+    if name in UNCACHED:
+        fn = registry.stage(name).run
         return task(fn, name=name, cache_policy=NO_CACHE)
-    return task(fn, name=name, cache_key_fn=stage_cache_key(name), persist_result=True)
+    fn = train_variant if name == "train" else _stage_function(name)
+    return task(fn, name=name, cache_key_fn=cache.stage_cache_key(name), persist_result=True)
 
 
-# MLflow logging is idempotent (unchanged outputs are not logged twice) and must retry after an
-# unreachable store, which a cached "failed" summary would prevent: track is never cached
-TASKS = {
-    **{name: _stage_task(name) for name in (*PREPARE_STAGES, "baseline", "compare")},
-    # looks at the data as it is now: never a cached answer
-    "source": _stage_task("source", cached=False),
-    "train": _stage_task("train", train_variant),
-    "evaluate": _stage_task("evaluate", evaluate_variant),
-    "track": _stage_task("track", cached=False),
-}
-assert set(TASKS) == set(registry.BY_NAME), "every registered stage is a flow task"
+TASKS = {s.name: _stage_task(s.name) for s in registry.STAGES}
 
 
 def _run_options(
-    o: OrchestrationParams, layout: Layout, stage: str, variant: str | None = None
+    o: OrchestrationParams, layout: Layout, params: Params, stage: str, variant: str | None = None
 ) -> dict:
-    """Per-run options: project-local result storage; refresh the cache if outputs are missing."""
+    """Per-run options: project-local result storage; a cached result counts only when the
+    outputs on disk are the ones it wrote."""
     options: dict[str, Any] = {
         "result_storage": results_dir(o, layout),  # a Path: a local folder, no saved block needed
-        "refresh_cache": not outputs_present(layout, stage, variant),
     }
+    if stage not in UNCACHED:
+        key = cache.input_key(stage, params, layout, variant)
+        fresh = cache.outputs_match(results_dir(o, layout), key, layout, stage, variant)
+        options["refresh_cache"] = not fresh
     if variant:
         options["task_run_name"] = f"{stage} {variant}"
     # download has no task retries: the downloader retries what is worth retrying (timeouts,
@@ -135,8 +141,9 @@ def _run_options(
     return options
 
 
-def _task(o: OrchestrationParams, layout: Layout, stage: str, variant: str | None = None):
-    return TASKS[stage].with_options(**_run_options(o, layout, stage, variant))
+def _task(params: Params, layout: Layout, stage: str, variant: str | None = None):
+    o = params.orchestration
+    return TASKS[stage].with_options(**_run_options(o, layout, params, stage, variant))
 
 
 def results_dir(o: OrchestrationParams, layout: Layout) -> Path:
@@ -168,32 +175,18 @@ def task_runner(o: OrchestrationParams):
 
 @flow(name="variants", log_prints=True)
 def variants_flow(params: Params, root: str, names: list[str]) -> dict[str, str]:
-    """train -> evaluate for every variant, in parallel on this flow's task runner."""
-    o, layout = params.orchestration, Layout(Path(root))
+    """train (fit, then score) every variant, in parallel on this flow's task runner."""
+    layout = Layout(Path(root))
     progress = VariantProgress(names)
-    trained = {_task(o, layout, "train", v).submit(params, layout, v): v for v in names}
-    evaluated, outcome = {}, {}
-
-    def settle(future, v: str) -> None:
-        future.wait()  # final already: returns at once and fetches a Dask future's state
-        if v not in outcome and not future.state.is_completed():
-            outcome[v] = f"failed: evaluate: {future.state.message or future.state.name}"
-        outcome.setdefault(v, "ok")
-        progress.finished(v, outcome[v])
-
-    # evaluate each variant as soon as its training ends, failed or not: a failed variant's
-    # evaluate writes the failure record that compare lists
+    trained = {_task(params, layout, "train", v).submit(params, layout, v): v for v in names}
+    outcome = {}
+    # the progress artifact moves as each variant finishes, not only at the end
     for future in as_completed(list(trained)):
         v = trained[future]
         future.wait()  # returns at once; makes .state final (a Dask future's is only fetched then)
-        if not future.state.is_completed():
-            outcome[v] = f"failed: {future.state.message or future.state.name}"
-        evaluated[_task(o, layout, "evaluate", v).submit(params, layout, v)] = v
-        # the progress artifact moves while variants still train, not only at the end
-        for done in [f for f in evaluated if f.wrapped_future.done()]:  # no API call
-            settle(done, evaluated.pop(done))
-    for future in as_completed(list(evaluated)):
-        settle(future, evaluated[future])
+        completed = future.state.is_completed()
+        outcome[v] = "ok" if completed else f"failed: {future.state.message or future.state.name}"
+        progress.finished(v, outcome[v])
     return {v: outcome[v] for v in names}
 
 
@@ -260,8 +253,8 @@ def _stages_and_record(
     logger = get_run_logger()
     o, layout = params.orchestration, Layout(Path(root))
     for stage in PREPARE_STAGES:
-        _task(o, layout, stage)(params, layout)
-    base = _task(o, layout, "baseline").submit(params, layout)
+        _task(params, layout, stage)(params, layout)
+    base = _task(params, layout, "baseline").submit(params, layout)
     runner = task_runner(o)
     if not isinstance(runner, ThreadPoolTaskRunner) and not PREFECT_API_URL.value():
         logger.warning(
@@ -274,7 +267,7 @@ def _stages_and_record(
         params, variant_root, params.variant_names()
     )
     base.result()
-    summary = _task(o, layout, "compare")(params, layout)
+    summary = _task(params, layout, "compare")(params, layout)
     publish_comparison(layout)  # every run, also when compare itself was cached
     TASKS["track"](params, layout, Path(params_file))
     failed = _failed(outcome)

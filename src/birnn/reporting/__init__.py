@@ -1,0 +1,1 @@
+"""Reporting: statistics, the comparison of variants, its plots and DVC views."""

@@ -1,5 +1,6 @@
 """The Prefect flow (birnn.orchestration) without running a flow: what each task's cache key
-depends on, which task runner params pick, the orchestration params, and the check of PREFECT_API_URL.
+depends on, when a cached result may be used (its outputs are the ones it wrote), which task
+runner params pick, the orchestration params, and the check of PREFECT_API_URL.
 (tests/integration/test_flow.py runs it.)"""
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ def flow_module():
 
     return SimpleNamespace(
         Layout=Layout,
-        dvc_stage=cache.dvc_stage,
+        stage_spec=cache.stage_spec,
         stage_cache_key=cache.stage_cache_key,
-        outputs_present=cache.outputs_present,
+        input_key=cache.input_key,
+        record_outputs=cache.record_outputs,
+        outputs_match=cache.outputs_match,
         task_runner=flow.task_runner,
         api_problem=server.api_problem,
         API_CHECK_TIMEOUT_S=server.API_CHECK_TIMEOUT_S,
@@ -33,12 +36,9 @@ def flow_module():
 
 @pytest.fixture
 def project(tmp_path):
-    """dvc.yaml + the source files and data folders its stages list, with stand-in contents."""
-    shutil.copy2(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
+    """The project's code and stand-ins for the data files its stages read."""
+    shutil.copytree(REPO / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
     for name in (
-        "src/birnn/tasks/text/split.py",
-        "src/birnn/modeling/train.py",
-        "src/birnn/modeling/models.py",
         "data/interim/tokens.parquet",
         "data/processed/train.npz",
     ):
@@ -54,15 +54,17 @@ def _key(flow_module, stage, params, root, variant=None):
     return flow_module.stage_cache_key(stage)(None, inputs)
 
 
-def test_stage_specs_come_from_dvc_yaml(flow_module):
-    train = flow_module.dvc_stage(REPO, "train", "lstm-concat")
-    assert "data/processed" in train["deps"] and "src/birnn/modeling/train.py" in train["deps"]
+def test_stage_specs_come_from_the_registry_with_computed_code_deps(flow_module):
+    train = flow_module.stage_spec(REPO, "train", "lstm-concat")
+    assert "data/processed" in train["deps"] and "src/birnn/stages/train.py" in train["deps"]
+    assert "src/birnn/reporting/compare.py" not in train["deps"]
     assert {"seed", "model", "train"} <= set(train["params"])
-    assert {"models/lstm-concat", "reports/curves/lstm-concat.csv"} <= set(train["outs"])
-    uni = flow_module.dvc_stage(REPO, "evaluate", "gru-uni")  # the foreach stage evaluate_uni@gru
-    assert "models/gru-uni" in uni["deps"] and "reports/metrics/gru-uni.json" in uni["outs"]
+    assert {"models/lstm-concat", "reports/metrics/lstm-concat.json"} <= set(train["outs"])
+    uni = flow_module.stage_spec(REPO, "train", "gru-uni")  # the foreach stage train_uni@gru
+    assert "data/source/attempts/gru-uni.json" in uni["deps"]
+    assert "reports/metrics/gru-uni.json" in uni["outs"]
     with pytest.raises(KeyError, match="no stage"):
-        flow_module.dvc_stage(REPO, "nonsense")
+        flow_module.stage_spec(REPO, "nonsense")
 
 
 def test_cache_key_is_stable_and_follows_inputs_and_listed_params_only(flow_module, project):
@@ -83,17 +85,27 @@ def test_cache_key_is_stable_and_follows_inputs_and_listed_params_only(flow_modu
     assert _key(flow_module, "train", params, project, "lstm-concat") == train_key
     (project / "data/processed/val.npz").write_text("new file in a folder dep")
     assert _key(flow_module, "train", params, project, "lstm-concat") != train_key
+    train_key = _key(flow_module, "train", params, project, "lstm-concat")
+    compare_key = _key(flow_module, "compare", params, project)
+    with (project / "src/birnn/reporting/compare.py").open("a") as code:  # compare's code only
+        code.write("\n# an edit\n")
+    assert _key(flow_module, "compare", params, project) != compare_key
+    assert _key(flow_module, "train", params, project, "lstm-concat") == train_key
 
 
-def test_outputs_present_decides_whether_a_cached_result_may_be_used(flow_module, project):
-    layout = flow_module.Layout(project)
-    assert not flow_module.outputs_present(layout, "download")  # outs: data/raw
-    (project / "data/raw").mkdir(parents=True)
-    assert flow_module.outputs_present(layout, "download")
-    assert not flow_module.outputs_present(layout, "clean")  # clean.parquet, and clean_report.json
-    (project / "data/interim/clean.parquet").write_text("")
-    assert not flow_module.outputs_present(layout, "clean")
-    assert not flow_module.outputs_present(layout, "train", "lstm-concat")
+def test_a_cached_result_counts_only_while_its_outputs_are_the_ones_it_wrote(flow_module, project):
+    layout, records = flow_module.Layout(project), project / "records"
+    key = _key(flow_module, "split", tiny_params(), project)
+    assert not flow_module.outputs_match(records, key, layout, "split")  # never ran
+    flow_module.record_outputs(records, key, layout, "split")  # outs: data/processed
+    assert flow_module.outputs_match(records, key, layout, "split")
+    (project / "data/processed/train.npz").write_text("written by another run")
+    assert not flow_module.outputs_match(records, key, layout, "split")
+    (project / "data/processed/train.npz").write_text("data/processed/train.npz")
+    assert flow_module.outputs_match(records, key, layout, "split")  # the same bytes again
+    shutil.rmtree(project / "data/processed")
+    assert not flow_module.outputs_match(records, key, layout, "split")
+    assert not flow_module.outputs_match(records, "another-key", layout, "split")
 
 
 def test_task_runner_follows_orchestration_params(flow_module):
@@ -160,12 +172,14 @@ def test_pretrain_key_follows_the_training_split_only(flow_module, project):
     assert _key(flow_module, "pretrain", tiny_params(pretrain={"epochs": 3}), project) != key
 
 
-def test_download_retries_once_in_the_downloader_not_again_in_prefect(tmp_path):
+def test_download_retries_once_in_the_downloader_not_again_in_prefect(project):
     from birnn.layout import Layout
     from birnn.orchestration import flow
 
-    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")  # which outputs each stage has
-    o = tiny_params().orchestration
-    options = flow._run_options(o, Layout(tmp_path), "download")
+    params = tiny_params()
+    o = params.orchestration
+    options = flow._run_options(o, Layout(project), params, "download")
     assert "retries" not in options and "retry_delay_seconds" not in options
-    assert flow._run_options(o, Layout(tmp_path), "train", "gru-sum")["retries"] == o.train_retries
+    assert options["refresh_cache"] is True  # nothing recorded yet
+    train = flow._run_options(o, Layout(project), params, "train", "gru-sum")
+    assert train["retries"] == o.train_retries
