@@ -74,7 +74,7 @@ def fetch(
     meta = _PartMeta(part, url)
     if part.exists() and not meta.matches():  # left by a run that fetched another address
         part.unlink()
-    opener = _opener(proxy)
+    opener = url_opener(proxy)
     shown = redact(url)
     show = _show_progress() if progress is None else progress
     started, attempt, resumed = time.monotonic(), 0, False
@@ -94,9 +94,9 @@ def fetch(
             except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
                 if attempt > retries:
                     raise DownloadError(
-                        f"{shown}: {_describe(err)} (gave up after {attempt} attempts)"
+                        f"{shown}: {describe_error(err)} (gave up after {attempt} attempts)"
                     ) from None
-                reason = _describe(err)
+                reason = describe_error(err)
             delay = backoff * 2 ** (attempt - 1)
             print(
                 f"download: {shown}: {reason}; retry {attempt}/{retries} in {delay:g}s",
@@ -158,7 +158,7 @@ def _transfer(
 ) -> bool:
     """One attempt: continue ``part`` from where it stops. Returns whether it resumed."""
     have = part.stat().st_size if part.exists() else 0
-    url, auth = _split_credentials(url)
+    url, auth = split_credentials(url)
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     )
@@ -197,7 +197,7 @@ def _transfer(
     return resuming
 
 
-def _split_credentials(url: str) -> tuple[str, str | None]:
+def split_credentials(url: str) -> tuple[str, str | None]:
     """``https://user:pw@host/x`` -> (``https://host/x``, a Basic Authorization value).
     urllib would take ``user:pw@host`` for a host name and fail to resolve it."""
     parts = urlsplit(url)
@@ -219,13 +219,13 @@ def _range_start(response) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _opener(proxy: str | None) -> urllib.request.OpenerDirector:
+def url_opener(proxy: str | None) -> urllib.request.OpenerDirector:
     # ProxyHandler() with no argument reads http_proxy/https_proxy/no_proxy from the environment
     handler = urllib.request.ProxyHandler({"http": proxy, "https": proxy} if proxy else None)
     return urllib.request.build_opener(handler)
 
 
-def _describe(err: BaseException) -> str:
+def describe_error(err: BaseException) -> str:
     if isinstance(err, urllib.error.URLError) and not isinstance(err, urllib.error.HTTPError):
         err = err.reason if isinstance(err.reason, BaseException) else err
     if isinstance(err, (socket.timeout, TimeoutError)):

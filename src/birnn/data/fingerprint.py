@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 from birnn.config import DataParams
-from birnn.data.download import _describe, _opener
-from birnn.data.sources import SourceError, _is_url, _remote
+from birnn.data.download import describe_error, split_credentials, url_opener
+from birnn.data.raw import MANIFEST, SourceError
+from birnn.data.remote import address, reads_local_file
+from birnn.data.sources import source_named
 from birnn.files import sha256_file
 from birnn.redact import redact
 
@@ -31,11 +34,11 @@ def labeled(
     """The labeled source's fingerprint. ``previous``: the last one written (its validators
     stand in when a server cannot be asked); ``hashes``: digests of local files by path, size
     and modification time, updated in place (an unchanged file is not hashed again)."""
-    if data.source in ("builtin", "cumsum"):
-        return {"source": data.source}  # generated: the download stage's params say it all
-    if data.source == "csv" and not _is_url(data.path):
+    if source_named(data.source).generated:
+        return {"source": data.source}  # the download stage's params say it all
+    if reads_local_file(data):
         return {"source": "csv", **local_file(data.path, "data.path", hashes)}
-    url, pinned = _remote(data)
+    url, pinned = address(data)
     shown = redact(url)
     if pinned:
         return {"source": data.source, "url": shown, "sha256": pinned.lower()}
@@ -72,18 +75,18 @@ def _validators(url: str, proxy: str | None, previous: dict[str, Any] | None) ->
     shown = redact(url)
     request = _head(url)
     try:
-        with _opener(proxy).open(request, timeout=15) as response:
+        with url_opener(proxy).open(request, timeout=15) as response:
             found = {name: response.headers.get(name) for name in VALIDATORS}
     except (urllib.error.URLError, OSError, ValueError) as err:
         if previous and previous.get("url") == shown:
             log.warning(
                 "source: could not check %s (%s); assuming it is unchanged since %s",
                 shown,
-                _describe(err),
+                describe_error(err),
                 previous.get("validators"),
             )
             return {"validators": previous.get("validators"), "checked": False}
-        log.warning("source: could not check %s (%s)", shown, _describe(err))
+        log.warning("source: could not check %s (%s)", shown, describe_error(err))
         return {"validators": None, "checked": False}
     if not any(found.values()):
         log.warning(
@@ -95,12 +98,8 @@ def _validators(url: str, proxy: str | None, previous: dict[str, Any] | None) ->
 
 
 def _head(url: str):
-    import urllib.request
-
-    from birnn.data.download import _split_credentials
-
-    address, authorization = _split_credentials(url)
-    request = urllib.request.Request(address, method="HEAD")
+    bare_url, authorization = split_credentials(url)
+    request = urllib.request.Request(bare_url, method="HEAD")
     if authorization:
         request.add_header("Authorization", authorization)
     return request
@@ -112,8 +111,6 @@ DOWNLOADED_FROM = "source.json"  # in data/raw: the fingerprint the raw data was
 def forget_stale_download(raw_dir: Path, labeled_path: Path) -> None:
     """Make download fetch again when the source's fingerprint moved since the raw data was
     fetched (its manifest is what lets download reuse a file)."""
-    from birnn.data.sources import MANIFEST
-
     kept, current = raw_dir / DOWNLOADED_FROM, labeled_path
     if kept.is_file() and current.is_file() and kept.read_bytes() != current.read_bytes():
         (raw_dir / MANIFEST).unlink(missing_ok=True)

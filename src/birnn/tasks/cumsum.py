@@ -273,9 +273,9 @@ class CumsumTask:
     baseline_label = BASELINE_NAME
 
     def clean(self, raw_dir: Path, params: Params, out_path: Path, report_path: Path):
-        from birnn.data import sources
+        from birnn.data.raw import raw_path
 
-        return clean(sources.raw_path(raw_dir, params.data), out_path, report_path)
+        return clean(raw_path(raw_dir, params.data), out_path, report_path)
 
     def tokenize(self, clean_path: Path, out_path: Path):
         return tokenize(clean_path, out_path)
