@@ -1,23 +1,21 @@
-"""The cost of `dvc repro` against the same DAG in one process: the whole default DAG three
+"""The cost of `dvc repro` against the same DAG in one process: the whole default DAG two
 ways, each in a fresh copy of the project, with the same params.
 
 * one process: `python -m benchmarks sweep` (every stage in one interpreter, one Keras import);
-* `dvc repro` as users run it (stage commands warm-started, birnn.orchestration.warm);
-* `dvc repro` with BIRNN_WARM_START=0 (a fresh interpreter per stage).
+* `dvc repro` as users run it: every stage the plain process `bin/birnn <stage>` (a fresh
+  interpreter per stage, so one Python, Keras and TensorFlow start-up per stage).
 
 Every stage command records its process's wall time (BIRNN_TIMINGS); a stage's start-up cost is
-that time minus the same stage's time in the one-process run. The three runs must also agree
-on every variant's test accuracy: the speed-up may not change results.
+that time minus the same stage's time in the one-process run. The two runs must also agree on
+every variant's test accuracy: running the stages as separate processes may not change results.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,37 +32,30 @@ def dvc_ratio(
 ) -> dict[str, Any]:
     overrides = {**RATIO_OVERRIDES, **(overrides or {})}
     one = _one_process(workdir / "one", repo, overrides)
-    warm = _dvc_repro(workdir / "warm", repo, overrides, warm=True)
-    cold = _dvc_repro(workdir / "cold", repo, overrides, warm=False)
+    dvc = _dvc_repro(workdir / "dvc", repo, overrides)
     stage_seconds = one["stage_seconds"]
     stages = [
         {
             "stage": name,
             "one_process_seconds": stage_seconds.get(name),
-            "dvc_seconds": warm["process_seconds"].get(name),
-            "dvc_cold_seconds": cold["process_seconds"].get(name),
+            "dvc_seconds": seconds,
         }
-        for name in warm["process_seconds"]
+        for name, seconds in dvc["process_seconds"].items()
     ]
     for row in stages:
-        inside = row["one_process_seconds"] or 0.0
-        row["startup_seconds"] = _minus(row["dvc_seconds"], inside)
-        row["cold_startup_seconds"] = _minus(row["dvc_cold_seconds"], inside)
+        row["startup_seconds"] = _minus(row["dvc_seconds"], row["one_process_seconds"] or 0.0)
     return {
         "params": {"file": str(params_file), **overrides},
         "variants": one["variants"],
         "one_process_seconds": one["wall_seconds"],
-        "dvc_seconds": warm["wall_seconds"],
-        "dvc_cold_seconds": cold["wall_seconds"],
-        "ratio": round(warm["wall_seconds"] / one["wall_seconds"], 3),
-        "cold_ratio": round(cold["wall_seconds"] / one["wall_seconds"], 3),
-        "warm_started_stages": warm["warm_started"],
-        "dvc_stages": len(warm["process_seconds"]),
+        "dvc_seconds": dvc["wall_seconds"],
+        "ratio": round(dvc["wall_seconds"] / one["wall_seconds"], 3),
+        "dvc_stages": len(dvc["process_seconds"]),
         "mean_startup_seconds": _mean([r["startup_seconds"] for r in stages]),
-        "mean_cold_startup_seconds": _mean([r["cold_startup_seconds"] for r in stages]),
         "stages": stages,
-        "same_accuracy": one["accuracy"] == warm["accuracy"] == cold["accuracy"],
+        "same_accuracy": one["accuracy"] == dvc["accuracy"],
         "accuracy": one["accuracy"],
+        "dvc_accuracy": dvc["accuracy"],
     }
 
 
@@ -82,7 +73,7 @@ def _one_process(workdir: Path, repo: Path, overrides: dict[str, Any]) -> dict[s
     return {**result, "wall_seconds": round(wall, 1)}
 
 
-def _dvc_repro(workdir: Path, repo: Path, overrides: dict[str, Any], warm: bool) -> dict:
+def _dvc_repro(workdir: Path, repo: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     root = copy_project(workdir, repo, overrides)
     timings = workdir / "timings.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
@@ -90,9 +81,6 @@ def _dvc_repro(workdir: Path, repo: Path, overrides: dict[str, Any], warm: bool)
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         TF_CPP_MIN_LOG_LEVEL="3",
         BIRNN_TIMINGS=str(timings),
-        BIRNN_WARM_START="1" if warm else "0",
-        # a server of this run's own, so an idle one of another run does not serve it
-        BIRNN_WARM_DIR=tempfile.mkdtemp(prefix="bwb"),
     )
     started = time.perf_counter()
     done = subprocess.run(
@@ -106,16 +94,16 @@ def _dvc_repro(workdir: Path, repo: Path, overrides: dict[str, Any], warm: bool)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"dvc repro failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    from birnn.orchestration import warm as warm_start
+    return {"wall_seconds": round(wall, 1), **_read_run(timings, root)}
 
-    warm_start.stop(env)
-    shutil.rmtree(env["BIRNN_WARM_DIR"], ignore_errors=True)
-    records = [json.loads(line) for line in timings.read_text().splitlines()]
+
+def _read_run(timings: Path, root: Path) -> dict[str, Any]:
+    """What a finished `dvc repro` left: each stage process's seconds (its BIRNN_TIMINGS line,
+    named by its command: 'split', 'train gru-sum'), each variant's test accuracy."""
+    records = [json.loads(line) for line in timings.read_text().splitlines() if line.strip()]
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
     return {
-        "wall_seconds": round(wall, 1),
         "process_seconds": {r["command"]: r["seconds"] for r in records},
-        "warm_started": sum(r["warm"] for r in records),
         "accuracy": {v["variant"]: v["accuracy"] for v in comparison["variants"]},
     }
 
