@@ -57,7 +57,7 @@ format: setup
 flow: setup
 	$(BIN)/python flows/pipeline.py
 
-# serves the flow on orchestration.cron against $PREFECT_API_URL (README: "Scheduled runs")
+# serves the flow on orchestration.cron against $PREFECT_API_URL (docs/orchestration.md: "Scheduled runs")
 schedule: setup
 	$(BIN)/python flows/deploy.py
 
