@@ -357,3 +357,45 @@ def test_served_deployment_runs_on_a_dask_cluster_and_isolates_a_failed_variant(
         if cluster is not None:
             cluster.close()
         stop_process(server, grace=20)
+
+
+# ------------------------------------------------------------------ cached means up to date
+
+
+def _variant_file(root: Path, variant: str) -> dict:
+    return json.loads((root / "models" / variant / "variant.json").read_text())
+
+
+def _flow(root: Path, env: dict, *overrides: str) -> str:
+    sets = [arg for o in overrides for arg in ("--set", o)]
+    proc = _run([sys.executable, "flows/pipeline.py", *sets], root, env, timeout=600)
+    return proc.stdout + proc.stderr
+
+
+def test_a_cache_hit_needs_the_outputs_its_run_wrote(tmp_path):
+    """plain run, a run with --set, a plain run again: the last one must not reuse the --set
+    run's model as its own; nor may a hand-edited output pass as cached."""
+    one = {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []}
+    root = _project(tmp_path / "project", variants=one, train={**TINY["train"], "epochs": 1})
+    env = _env(root)
+    _flow(root, env)
+    assert _variant_file(root, "gru-concat")["epochs_run"] == 1
+
+    longer = _flow(root, env, "train.epochs=2", "train.patience=5")
+    assert "birnn - train gru-concat:" in longer  # other params: trained again
+    assert _variant_file(root, "gru-concat")["epochs_run"] == 2
+
+    again = _flow(root, env)
+    assert "birnn - train gru-concat:" in again, "reported the --set run's model as cached"
+    assert _variant_file(root, "gru-concat")["epochs_run"] == 1
+    assert "birnn - split:" not in again  # its outputs are still the ones it wrote
+    lock = (root / "dvc.lock").read_text()
+    assert "epochs: 1" in lock and "epochs: 2" not in lock
+    assert changed_stages(root, env) == set()  # dvc agrees: every output is the recorded one
+
+    tokens = root / "data/interim/tokens.parquet"
+    tokens.write_bytes(tokens.read_bytes() + b"edited by hand")
+    edited = _flow(root, env)
+    assert "birnn - tokenize:" in edited  # its output was not the one it wrote: runs again
+    assert "birnn - split:" not in edited  # the same tokens again: split's record holds
+    assert changed_stages(root, env) == set()
