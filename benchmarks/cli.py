@@ -53,7 +53,7 @@ def benchmark(
     """The whole benchmark; each part in its own folder under ``workdir``."""
     import keras
 
-    from birnn.modeling.train import gpu_available
+    from birnn.modeling.precision import gpu_available
 
     started = time.perf_counter()
     result: dict[str, Any] = {

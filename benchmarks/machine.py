@@ -39,7 +39,7 @@ def device_info() -> dict[str, Any]:
 
     import keras
 
-    from birnn.modeling.train import gpu_available
+    from birnn.modeling.precision import gpu_available
 
     info = {
         "backend": keras.backend.backend(),

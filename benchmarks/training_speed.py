@@ -142,7 +142,8 @@ def training_comparison(
     import keras
 
     from birnn.modeling.models import build_model
-    from birnn.modeling.train import gpu_available, seed_everything
+    from birnn.modeling.precision import gpu_available
+    from birnn.modeling.seeding import seed_everything
     from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
 
     params = load_params(

@@ -57,3 +57,21 @@ def reviews() -> pd.DataFrame:
             "label": ["1", "1", "0", "1", "1", "0", "1", "positive", "neg", "0"],
         }
     )
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """A tiny project split and trained once (gru-concat): the train, evaluate and predict
+    tests read it."""
+    from birnn import stages
+    from birnn.layout import Layout
+
+    root = tmp_path_factory.mktemp("project")
+    params = tiny_params(
+        variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": ["lstm"]}
+    )
+    layout = Layout(root)
+    for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split):
+        step(params, layout)
+    summary = stages.run_train(params, layout, "gru-concat")
+    return params, layout, summary

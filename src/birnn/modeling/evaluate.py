@@ -11,7 +11,7 @@ import numpy as np
 from birnn.files import write_json
 from birnn.modeling.model_folder import MODEL_FILE, load_keras_model, load_variant_info, seed_dir
 from birnn.modeling.scoring import balance_scores, save_predictions, seed_statistics
-from birnn.tasks import task_of
+from birnn.tasks import PredictTexts, task_of
 from birnn.tasks.processed import load_split
 
 
@@ -84,7 +84,7 @@ def evaluate_variant(
         **_validation(info),
         **_validation_balance(model_dir, info, processed_dir),
         **scores,
-        **task.extra_scores(model_dir),
+        **task.extra_scores(text_predictor(model_dir) if task.serves_text else None),
         "parameters": info["parameters"],
         "epochs_run": info["epochs_run"],
         "best_epoch": info["best_epoch"],
@@ -95,6 +95,14 @@ def evaluate_variant(
     }
     write_json(metrics_path, result)
     return result
+
+
+def text_predictor(model_dir: Path) -> PredictTexts:
+    """The model as `birnn predict` runs it: raw text in, through its own cleaning and
+    vocabulary."""
+    from birnn.serving.predict import Predictor
+
+    return Predictor.from_dir(model_dir).probabilities
 
 
 def _learning(info: dict) -> dict:

@@ -70,3 +70,32 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def write_views(
+    out_dir: Path,
+    summary: dict,
+    curves_dir: str | Path | None,
+    predictions_dir: str | Path | None,
+    y_test_path: str | Path | None,
+) -> None:
+    """scores.json and both plot tables of one comparison."""
+    write_scores(summary["variants"], out_dir / "scores.json")
+    ranked = [r["variant"] for r in summary["variants"] if r.get("kind") == "rnn"]
+    curves = out_dir / "plots" / "validation_curves.csv"
+    write_validation_curves(Path(curves_dir or out_dir / "curves"), ranked, curves)
+    prob, y_test = best_predictions(summary["best_variant"], predictions_dir, y_test_path)
+    write_confusion(prob, y_test, out_dir / "plots" / "confusion.csv")
+
+
+def best_predictions(
+    best: str | None, predictions_dir: str | Path | None, y_test_path: str | Path | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The chosen variant's test probabilities and the test labels (None, None: not saved)."""
+    if not (best and predictions_dir and y_test_path and Path(y_test_path).is_file()):
+        return None, None
+    prediction = Path(predictions_dir) / f"{best}.npy"
+    if not prediction.is_file():
+        return None, None
+    with np.load(y_test_path, allow_pickle=False) as data:
+        return np.load(prediction, allow_pickle=False), data["y"]

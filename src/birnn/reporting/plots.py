@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from birnn.files import atomic_path
+from birnn.files import atomic_dir, atomic_path
 
 
 def _pyplot():
@@ -138,3 +138,22 @@ def variant_figures(name: str, history: dict, metrics: dict, out: Path) -> list[
         fig.savefig(written[-1], dpi=90)
         plt.close(fig)
     return written
+
+
+def write_comparison_figures(
+    figures_dir: Path,
+    grid: pd.DataFrame | None,
+    curves_dir: str | Path | None,
+    metrics: pd.DataFrame,
+    ranked: list[str],
+    seeds: int,
+) -> None:
+    """The heatmap, the validation curves and (several seeds) the seed spread, as the folder
+    exists: whole, so no figure of an earlier run is left among this run's."""
+    with atomic_dir(figures_dir) as figures:
+        if grid is not None:
+            accuracy_heatmap(grid, figures / "accuracy_heatmap.png")
+        if curves_dir is not None and Path(curves_dir).is_dir():
+            validation_curves(Path(curves_dir), ranked, figures / "validation_curves.png")
+        if seeds > 1:
+            seed_spread(metrics.set_index("variant"), ranked, figures / "seed_spread.png")

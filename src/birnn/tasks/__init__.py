@@ -9,54 +9,20 @@ evaluation, serving and tracking ask the task instead of testing params, schemas
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING
+
+from birnn.tasks.interface import (
+    SEQUENCE_COLUMN,
+    TASK_KEY,
+    PredictTexts,
+    Task,
+    TaskName,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
+    from birnn.config import DataParams
 
-    from birnn.config import DataParams, ModelParams, Params, SplitParams
-
-TaskName = Literal["text", "cumsum"]
-TASK_KEY = "task"  # vocab.json records the task of a processed split and of a model folder
-SEQUENCE_COLUMN = "values"  # a clean/tokens table of number sequences has this column
-
-
-class Task(Protocol):
-    name: TaskName
-    unit: str  # what one test example is: "texts" or "sequences"
-    serves_text: bool  # can `birnn predict` / the MLflow model read raw text with it?
-    baseline_label: str  # a short name of the non-recurrent reference, for the verdict
-
-    def clean(self, raw_dir: Path, params: Params, out_path: Path, report_path: Path) -> Any: ...
-
-    def tokenize(self, clean_path: Path, out_path: Path) -> Any: ...
-
-    def split(self, tokens_path: Path, params: SplitParams, seed: int, out_dir: Path) -> Any: ...
-
-    def build_model(
-        self,
-        cell: str,
-        merge_mode: str | None,
-        direction: str,
-        vocab: dict,
-        params: ModelParams,
-        learning_rate: float,
-        clipnorm: float,
-        embedding_matrix: np.ndarray | None = None,
-    ) -> Any: ...
-
-    def metrics(self, y_true: np.ndarray, prob: np.ndarray) -> dict: ...
-
-    def extra_scores(self, model_dir: Path) -> dict: ...
-
-    def baseline(
-        self,
-        tokens_path: Path,
-        processed_dir: Path,
-        seed: int,
-        metrics_path: Path,
-        predictions_path: Path,
-    ) -> dict: ...
+__all__ = ["SEQUENCE_COLUMN", "TASK_KEY", "PredictTexts", "Task", "TaskName", "task_of"]
 
 
 def task_of(evidence: DataParams | Path | str | dict) -> Task:

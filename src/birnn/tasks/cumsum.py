@@ -26,7 +26,7 @@ from birnn.config import ModelParams, Params, SplitParams
 from birnn.data.sequences import LABELS, VALUES, sequence_table
 from birnn.files import atomic_path, write_json
 from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
-from birnn.tasks import TASK_KEY
+from birnn.tasks.interface import TASK_KEY
 from birnn.tasks.processed import VOCAB_FILE, load_split, save_split, split_indices
 
 BASELINE_CELL = "position-logreg"
@@ -303,7 +303,7 @@ class CumsumTask:
     def metrics(self, y_true, prob) -> dict:
         return sequence_metrics(y_true, prob)
 
-    def extra_scores(self, model_dir: Path) -> dict:
+    def extra_scores(self, predict_texts) -> dict:
         return {}
 
     def baseline(

@@ -85,9 +85,9 @@ def test_stacked_layers_pooling_and_dense_head_build(pooling):
 
 
 def test_mixed_precision_is_ignored_without_a_gpu():
-    from birnn.modeling.train import _set_precision, gpu_available
+    from birnn.modeling.precision import gpu_available, set_precision
 
-    _set_precision(True)
+    set_precision(True)
     try:
         expected = "mixed_float16" if gpu_available() else "float32"
         assert keras.mixed_precision.global_policy().name == expected

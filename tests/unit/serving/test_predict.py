@@ -8,7 +8,7 @@ from birnn import stages
 from birnn.cli import main
 from birnn.data.corpus import generate_corpus
 from birnn.layout import Layout
-from birnn.modeling.model_folder import label_names, label_names_of
+from birnn.modeling.model_folder import ModelFolderError, label_names, label_names_of
 from birnn.serving.predict import Predictor
 from conftest import tiny_params
 
@@ -77,3 +77,17 @@ def test_builtin_data_has_no_names_and_answers_0_or_1(tmp_path):
     stages.run_train(params, layout, "gru-concat")
     [p] = Predictor.from_dir(layout.model_dir("gru-concat")).predict(["great"])
     assert p.label_name == str(p.label)
+
+
+def test_predictor_reads_raw_text_including_odd_input(trained):
+    _, layout, _ = trained
+    predictor = Predictor.from_dir(layout.model_dir("gru-concat"))
+    odd = ["The plot was NOT good<br />", "", "😀😀", "שלום עולם", "word " * 5000, None]
+    results = predictor.predict(odd)
+    assert [r.label for r in results] == [int(r.probability >= 0.5) for r in results]
+    assert all(0.0 <= r.probability <= 1.0 for r in results)
+
+
+def test_predictor_rejects_a_folder_that_is_not_a_model(tmp_path):
+    with pytest.raises(ModelFolderError, match="missing model.keras"):
+        Predictor.from_dir(tmp_path)

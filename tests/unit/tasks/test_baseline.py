@@ -1,8 +1,11 @@
 """The TF-IDF baseline on data that leaves it few or no words."""
 
+import json
+
 import numpy as np
 import pandas as pd
 
+from birnn import stages
 from birnn.files import read_json
 from birnn.tasks.text.baseline import train_baseline
 
@@ -41,3 +44,12 @@ def test_no_words_at_all_is_a_recorded_failure_with_a_clear_message(tmp_path):
     assert read_json(tmp_path / "m.json")["status"] == "failed"
     # no stale predictions beside a failure, and still the file DVC declares as the output
     assert np.load(tmp_path / "p.npy", allow_pickle=False).size == 0
+
+
+def test_baseline_uses_the_same_test_rows(trained):
+    params, layout, _ = trained
+    stages.run_baseline(params, layout)
+    metrics = json.loads(layout.metrics_path("tfidf-logreg").read_text())
+    assert np.load(layout.predictions_path("tfidf-logreg")).shape == (metrics["n_test"],)
+    n_test = len(np.load(layout.processed_dir / "test.npz")["y"])
+    assert metrics["n_test"] == n_test and metrics["kind"] == "baseline"

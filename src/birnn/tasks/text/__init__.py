@@ -70,10 +70,10 @@ class TextTask:
 
         return classification_metrics(y_true, prob)
 
-    def extra_scores(self, model_dir: Path) -> dict:
+    def extra_scores(self, predict_texts) -> dict:
         from birnn.tasks.text.probes import probe_scores
 
-        return probe_scores(model_dir)
+        return probe_scores(predict_texts)
 
     def baseline(
         self,

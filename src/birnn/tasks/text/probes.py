@@ -1,11 +1,12 @@
 """Minimal pairs that share their words but differ in order or negation: whether a text model
-reads word order, scored from raw text the way `birnn predict` reads it."""
+reads word order, scored from raw text through the caller's predict function (the one
+`birnn predict` uses), so the task needs no serving code."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+
+from birnn.tasks.interface import PredictTexts
 
 # (text, expected label): pairs that share their words but differ in order or negation
 PROBES = [
@@ -22,15 +23,14 @@ PROBES = [
 ]
 
 
-def probe_scores(model_dir: Path) -> dict:
-    """The minimal pairs, read from raw text the way `birnn predict` reads it."""
-    from birnn.serving.predict import Predictor
-
-    probes = Predictor.from_dir(model_dir).predict([text for text, _ in PROBES])
+def probe_scores(predict: PredictTexts, threshold: float = 0.5) -> dict:
+    """The minimal pairs, read from raw text by ``predict`` (texts -> positive probabilities)."""
+    probabilities = np.asarray(predict([text for text, _ in PROBES]), dtype=float).reshape(-1)
+    labels = (probabilities >= threshold).astype(int)
     return {
-        "probe_accuracy": float(np.mean([p.label == want for p, (_, want) in zip(probes, PROBES)])),
+        "probe_accuracy": float(np.mean([y == want for y, (_, want) in zip(labels, PROBES)])),
         "probes": [
-            {"text": p.text, "expected": want, "probability": round(p.probability, 4)}
-            for p, (_, want) in zip(probes, PROBES)
+            {"text": text, "expected": want, "probability": round(float(p), 4)}
+            for p, (text, want) in zip(probabilities, PROBES)
         ],
     }
