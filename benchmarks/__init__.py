@@ -7,6 +7,8 @@ set against a reference in the same run, since absolute times on shared machines
 * data stages at scale: clean + tokenize + split through the real stage code
   (data.source=csv) on generated tweets, one fresh process per size: seconds, rows/s, peak RSS;
 * DVC overhead: `dvc repro` with nothing to do, in a reproduced temporary copy of the repo.
+* `dvc repro` vs one process (`make bench-ratio`): the default DAG with every stage a plain
+  `bin/birnn <stage>` process vs all stages in one interpreter; target <= 1.5x.
 
     python -m benchmarks                  # all of it -> reports/bench.json + reports/bench.md
     python -m benchmarks all --skip dvc --train-rows 4000

@@ -135,7 +135,7 @@ def parser() -> argparse.ArgumentParser:
     o = sub.add_parser("ratio", help="`dvc repro` vs the same DAG in one process")
     o.add_argument("--params", default="params.yaml")
     o.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    o.add_argument("--workdir", default=None, help="keep the three runs' copies here")
+    o.add_argument("--workdir", default=None, help="keep the two runs' copies here")
     o.add_argument("--json", default=str(JSON_REPORT.with_name("bench_ratio.json")))
     r = sub.add_parser("real", help="the DAG on real development data, beside TF-IDF")
     r.add_argument("--data-dir", default="../shared/data", help="folder of sst2.csv etc.")

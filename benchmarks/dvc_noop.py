@@ -7,7 +7,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -75,7 +74,6 @@ def dvc_noop(workdir: Path, repo: Path, repeats: int = 3) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    env["BIRNN_WARM_DIR"] = tempfile.mkdtemp(prefix="bwd")  # this run's own warm server
     dvc = str(Path(sys.executable).parent / "dvc")
     started = time.perf_counter()
     first = subprocess.run(
@@ -93,10 +91,6 @@ def dvc_noop(workdir: Path, repo: Path, repeats: int = 3) -> dict[str, Any]:
         times.append(time.perf_counter() - started)
         # the source stage runs every time by design (it looks at the data as it is now)
         ran = ran or again.returncode != 0 or bool(_stages_run(again.stdout) - {"source"})
-    from birnn.orchestration import warm
-
-    warm.stop(env)
-    shutil.rmtree(env["BIRNN_WARM_DIR"], ignore_errors=True)
     return {
         "first_repro_seconds": round(first_seconds, 1),
         "noop_seconds": [round(t, 2) for t in times],

@@ -18,7 +18,7 @@ TARGET_DATA_ROWS = 1_600_000
 TARGET_DVC_NOOP_SECONDS = 3.0
 TARGET_GPU_SWEEP_SECONDS = 120.0
 TARGET_GROWTH_RATIO = 1.3
-TARGET_DVC_RATIO = 1.3
+TARGET_DVC_RATIO = 1.5  # `dvc repro` (a process per stage) / one process
 
 REPORTS = Layout().reports_dir
 JSON_REPORT = REPORTS / "bench.json"
@@ -95,17 +95,20 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     if r:
         out.append(
             {
-                "target": f"`dvc repro` of the default DAG <= {TARGET_DVC_RATIO:g}x one process",
+                "target": (
+                    f"`dvc repro` of the default DAG (a process per stage) <= "
+                    f"{TARGET_DVC_RATIO:g}x one process"
+                ),
                 "measured": (
                     f"{r['ratio']:.2f}x ({r['dvc_seconds']:.0f} s vs {r['one_process_seconds']:.0f}"
-                    f" s; without warm starts {r['cold_ratio']:.2f}x)"
+                    f" s; mean start-up {r['mean_startup_seconds']} s per stage)"
                 ),
                 "holds": r["ratio"] <= TARGET_DVC_RATIO,
             }
         )
         out.append(
             {
-                "target": "the speed-up leaves results unchanged",
+                "target": "`dvc repro` and one process give the same results",
                 "measured": "same test accuracy for every variant"
                 if r["same_accuracy"]
                 else "accuracies differ between the runs",
@@ -170,25 +173,28 @@ def recorded_gpu(path: Path = RECORDED_GPU) -> dict[str, Any] | None:
 
 
 def ratio_markdown(r: dict[str, Any]) -> str:
-    """`dvc repro` against one process: totals, then each stage's start-up cost."""
+    """`dvc repro` against one process: totals, the target, then each stage's start-up cost."""
+    holds = r["ratio"] <= TARGET_DVC_RATIO
     lines = [
         f"## `dvc repro` vs one process ({r['variants']} variants, {r['dvc_stages']} stages)",
         "",
         "| run | wall s | x one process |",
         "|---|---|---|",
         f"| one process (`python -m benchmarks sweep`) | {r['one_process_seconds']:.0f} | 1.00 |",
-        f"| `dvc repro`, warm-started stages | {r['dvc_seconds']:.0f} | {r['ratio']:.2f} |",
-        f"| `dvc repro`, BIRNN_WARM_START=0 | {r['dvc_cold_seconds']:.0f} | {r['cold_ratio']:.2f} |",
+        f"| `dvc repro`, plain processes | {r['dvc_seconds']:.0f} | {r['ratio']:.2f} |",
+        "",
+        f"Target: `dvc repro` <= {TARGET_DVC_RATIO:g}x one process: "
+        f"{'holds' if holds else '**missed**'} ({r['ratio']:.2f}x).",
         "",
         f"Start-up cost per stage (its process under DVC minus its time in one process): mean "
-        f"{r['mean_startup_seconds']} s warm-started, {r['mean_cold_startup_seconds']} s cold.",
+        f"{r['mean_startup_seconds']} s.",
         "",
-        "| stage | one process s | dvc s | start-up s | dvc cold s | start-up cold s |",
-        "|---|---|---|---|---|---|",
+        "| stage | one process s | dvc s | start-up s |",
+        "|---|---|---|---|",
     ]
     lines += [
         f"| {s['stage']} | {s['one_process_seconds']} | {s['dvc_seconds']} | "
-        f"{s['startup_seconds']} | {s['dvc_cold_seconds']} | {s['cold_startup_seconds']} |"
+        f"{s['startup_seconds']} |"
         for s in r["stages"]
     ]
     return "\n".join(lines) + "\n"

@@ -22,8 +22,9 @@ UNTIMED = ("track",)
 
 
 def _steps(params: Params) -> list[tuple[str, Stage, tuple[str, ...]]]:
-    """(timing name, stage, its extra arguments) in DAG order; consecutive per-variant stages
-    run variant by variant (train v, evaluate v, then the next variant)."""
+    """(timing name, stage, its extra arguments) in DAG order, the names `birnn` records in
+    BIRNN_TIMINGS ('split', 'train gru-sum'); consecutive per-variant stages run variant by
+    variant (all of them for one variant, then the next variant). `train v` fits and scores v."""
     steps: list[tuple[str, Stage, tuple[str, ...]]] = []
     group: list[Stage] = []
 
