@@ -1,0 +1,93 @@
+"""A stage's code dependencies are what it runs: in a finished copy of the project (tiny params,
+one variant), an edit to any module of the package makes exactly the stages whose computed
+import closure holds it stale in `dvc status`, and each stage command loads no module of the
+package outside its closure (a dynamic import the static closure missed would show here)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from birnn.orchestration.closure import closure, module_file
+from birnn.orchestration.dvc_yaml import CLI_MODULE
+from birnn.pipeline import STAGES
+from projects import copy_project, project_env, run
+
+pytestmark = pytest.mark.integration
+
+ONE_VARIANT = {
+    "data": {"builtin_size": 300},
+    "split": {"min_count": 1},
+    "model": {"embedding_dim": 8, "units": 4},
+    "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
+    "variants": {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
+    "tracking": {"enabled": False},
+}
+VARIANT = "gru-concat"
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(birnn(?:\.\w+)*)\s*$")
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("deps") / "project", ONE_VARIANT)
+    env = project_env(root)
+    run(["git", "add", "-A"], root, env)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"], root, env)
+    run(["dvc", "repro"], root, env, timeout=900)
+    return root, env
+
+
+def _closures(root: Path) -> dict[str, set[str]]:
+    """{dvc stage name: the modules its command can import}, `source` left out: it runs always."""
+    src = root / "src"
+    return {
+        s.dvc_name(VARIANT if s.per_variant else None): closure([CLI_MODULE, s.entry], src)
+        for s in STAGES
+        if s.name != "source"
+    }
+
+
+def _stale(root: Path) -> set[str]:
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        return {name.split(":")[-1] for name in repo.status()} - {"source"}
+
+
+def test_an_edit_to_a_module_makes_exactly_the_stages_that_import_it_stale(finished):
+    root, _ = finished
+    closures = _closures(root)
+    assert _stale(root) == set()
+    modules = sorted(
+        ".".join(p.relative_to(root / "src").with_suffix("").parts).removesuffix(".__init__")
+        for p in (root / "src" / "birnn").rglob("*.py")
+    )
+    wrong = {}
+    for module in modules:
+        path = module_file(module, root / "src")
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# an edit\n")
+        try:
+            expected = {stage for stage, mods in closures.items() if module in mods}
+            found = _stale(root)
+        finally:
+            path.write_bytes(original)
+        if found != expected:
+            wrong[module] = {"stale": sorted(found), "importers": sorted(expected)}
+    assert not wrong, json.dumps(wrong, indent=1)
+    assert _stale(root) == set()
+
+
+def test_each_stage_command_loads_only_modules_of_its_closure(finished):
+    root, env = finished
+    src = root / "src"
+    for s in STAGES:
+        args = [s.name, VARIANT] if s.per_variant else [s.name]
+        proc = run(["bin/birnn", *args], root, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
+        loaded = {m.group(1) for line in proc.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
+        assert f"birnn.stages.{s.name}" in loaded, s.name  # the parse sees the stage's imports
+        outside = loaded - closure([CLI_MODULE, s.entry], src)
+        assert not outside, f"{s.name} loaded {sorted(outside)}, not in its computed closure"
