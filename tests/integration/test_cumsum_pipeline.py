@@ -2,7 +2,7 @@
 in its order, in one process (13 stage processes of `dvc repro` take ~3 min here, mostly
 TensorFlow start-up; test_pipeline.py covers DVC itself). Every stage recognises the
 sequence task and compare ranks the variants. MLflow is off here (its start-up costs ~10 s):
-test_tracking.py covers what it records for this task."""
+tests/unit/tracking/ covers what it records for this task."""
 
 from __future__ import annotations
 

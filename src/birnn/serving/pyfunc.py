@@ -3,7 +3,7 @@
 A thin adapter over :class:`birnn.serving.predict.Predictor` (cleaning, tokenization, vocabulary and
 the Keras model loaded with ``safe_mode``), so serving and ``birnn predict`` share one code
 path. The variant folder (models/<variant>/) travels with the MLflow model as an artifact.
-Only tracking.py logs these models; this module is what MLflow loads back.
+Only birnn.tracking logs these models; this module is what MLflow loads back.
 """
 
 from __future__ import annotations
