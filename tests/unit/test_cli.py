@@ -128,10 +128,10 @@ def test_predict_file_with_undecodable_bytes_names_the_file(tmp_path, capsys):
 def test_predict_echoes_a_capped_excerpt_of_a_huge_input(tmp_path, capsys, monkeypatch):
     import json
 
-    from birnn import cli
+    from birnn.commands import predict
 
     monkeypatch.setattr(
-        cli, "_label", lambda model, texts, *a: [(1, 0.9, "positive", t) for t in texts]
+        predict, "_label", lambda model, texts, *a: [(1, 0.9, "positive", t) for t in texts]
     )
     huge = "word " * 1_000_000
     assert main(["--root", str(tmp_path), "predict", "--json", huge, "short one"]) == 0
