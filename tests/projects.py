@@ -15,6 +15,15 @@ import yaml
 from conftest import REPO
 
 BIN = Path(sys.executable).parent
+# params small enough that a whole DAG runs in about a minute; one variant
+TINY_PARAMS = {
+    "data": {"builtin_size": 300},
+    "split": {"min_count": 1},
+    "model": {"embedding_dim": 8, "units": 4},
+    "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
+    "tracking": {"enabled": False},
+}
+ONE_VARIANT = {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []}
 PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "bin", "src", "flows")
 
 
@@ -39,6 +48,20 @@ def copy_project(dest: Path, overrides: dict) -> Path:
     (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
     return dest
+
+
+def birnn_command(params_file: Path, root: Path, *args: str) -> list[str]:
+    """`python -m birnn.cli --params FILE --root ROOT ARGS...` with this interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "birnn.cli",
+        "--params",
+        str(params_file),
+        "--root",
+        str(root),
+        *args,
+    ]
 
 
 def project_env(root: Path, **extra: str) -> dict[str, str]:

@@ -14,18 +14,11 @@ import pytest
 from birnn.orchestration.closure import closure, module_file
 from birnn.orchestration.dvc_yaml import CLI_MODULE
 from birnn.pipeline import STAGES
-from projects import copy_project, project_env, run
+from projects import ONE_VARIANT, TINY_PARAMS, copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
-ONE_VARIANT = {
-    "data": {"builtin_size": 300},
-    "split": {"min_count": 1},
-    "model": {"embedding_dim": 8, "units": 4},
-    "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
-    "variants": {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
-    "tracking": {"enabled": False},
-}
+ONE_VARIANT_PROJECT = {**TINY_PARAMS, "variants": ONE_VARIANT}
 VARIANT = "gru-concat"
 LOADED_PROBE = """\
 import json, sys
@@ -37,7 +30,7 @@ print(json.dumps(sorted(m for m in sys.modules if m == "birnn" or m.startswith("
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("deps") / "project", ONE_VARIANT)
+    root = copy_project(tmp_path_factory.mktemp("deps") / "project", ONE_VARIANT_PROJECT)
     env = project_env(root)
     run(["git", "add", "-A"], root, env)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"], root, env)

@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 
 from birnn.config import load_params
-from projects import copy_project, project_env, run
+from projects import TINY_PARAMS, copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
-TINY = {
-    "data": {"builtin_size": 300},
-    "split": {"min_count": 1},
-    "model": {"embedding_dim": 8, "units": 4},
-    "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
-    "tracking": {"enabled": False},
-}
+TINY = TINY_PARAMS
 EXPERIMENTS = [
     ["-S", "variants.cells=[gru]", "-S", "variants.merge_modes=[concat]", "-S", "train.epochs=1"],
     ["-S", "variants.unidirectional=[]"],  # the README's way to drop the one-way references

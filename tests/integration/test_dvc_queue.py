@@ -10,18 +10,11 @@ import time
 
 import pytest
 
-from projects import copy_project, project_env, run
+from projects import ONE_VARIANT, TINY_PARAMS, copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
-TINY = {
-    "data": {"builtin_size": 300},
-    "split": {"min_count": 1},
-    "model": {"embedding_dim": 8, "units": 4},
-    "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
-    "variants": {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
-    "tracking": {"enabled": True},
-}
+TINY = {**TINY_PARAMS, "variants": ONE_VARIANT, "tracking": {"enabled": True}}
 RATES = ("0.001", "0.005")
 
 

@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 
 from processes import stop_process
-from projects import copy_project, project_env, run
+from projects import ONE_VARIANT, TINY_PARAMS, copy_project, project_env, run
 
 pytestmark = pytest.mark.integration
 
-TINY = {
-    "data": {"builtin_size": 300},
-    "split": {"min_count": 1},
-    "model": {"embedding_dim": 8, "units": 4},
-    "variants": {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []},
-    "tracking": {"enabled": False},
-}
+TINY = {**TINY_PARAMS, "variants": ONE_VARIANT}
 FILE_LIMIT = 1 << 30
 
 

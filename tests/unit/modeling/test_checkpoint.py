@@ -4,6 +4,7 @@ import json
 
 from birnn import stages
 from birnn.layout import Layout
+from projects import birnn_command
 
 
 def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp_path):
@@ -12,7 +13,6 @@ def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp
     import shutil
     import signal
     import subprocess
-    import sys
     import time
 
     import yaml
@@ -36,17 +36,7 @@ def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp
         shutil.copytree(layout.processed_dir, target.processed_dir)
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump(long_run))
-    cmd = [
-        sys.executable,
-        "-m",
-        "birnn.cli",
-        "--params",
-        str(params_file),
-        "--root",
-        str(killed.root),
-        "train",
-        "gru-concat",
-    ]
+    cmd = birnn_command(params_file, killed.root, "train", "gru-concat")
     state = killed.checkpoints_dir / "gru-concat" / "state.json"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

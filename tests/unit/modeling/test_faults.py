@@ -25,6 +25,7 @@ from birnn.files import atomic_path, write_json
 from birnn.layout import Layout
 from conftest import tiny_params
 from localserver import FileServer
+from projects import birnn_command
 
 BODY = (
     "text,label\n"
@@ -306,17 +307,7 @@ def test_evaluation_killed_then_rerun_matches_an_uninterrupted_run(tmp_path):
 
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump({**raw, "seed": params.seed}))
-    cmd = [
-        sys.executable,
-        "-m",
-        "birnn.cli",
-        "--params",
-        str(params_file),
-        "--root",
-        str(killed.root),
-        "evaluate",
-        "gru-concat",
-    ]
+    cmd = birnn_command(params_file, killed.root, "evaluate", "gru-concat")
     predictions = killed.predictions_path("gru-concat")
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # kill while it works: as soon as its first output appears (or a temp file of it)
