@@ -145,12 +145,10 @@ def test_dvc_yaml_runs_the_registry_stages_in_its_order(dvc_project):
         assert f"{after} --> {before}" not in dag.replace('"', "")
 
 
-def test_editing_one_task_reruns_nothing_of_the_other(dvc_project, tmp_path):
+def test_editing_the_split_code_reruns_split_and_not_the_stages_before_it(dvc_project, tmp_path):
     root, env = dvc_project
     copy = tmp_path / "copy"
     shutil.copytree(root, copy, symlinks=True)
-    with (copy / "src/birnn/tasks/cumsum.py").open("a") as fh:
-        fh.write("\n# an edit of the cumsum task\n")
     assert changed_stages(copy, env) == set()
     with (copy / "src/birnn/tasks/text/split.py").open("a") as fh:
         fh.write("\n# an edit of the text task\n")

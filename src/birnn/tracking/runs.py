@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import birnn.tracking.provenance as provenance
 from birnn.config import Params
 from birnn.files import read_json, sha256_file
 from birnn.redact import redact_text
 from birnn.tasks import task_of
-from birnn.tracking import provenance
 from birnn.tracking.champion import (
     REGISTERED_VERSION_TAG,
     promote,
