@@ -23,8 +23,9 @@ UNTIMED = ("track",)
 
 def _steps(params: Params) -> list[tuple[str, Stage, tuple[str, ...]]]:
     """(timing name, stage, its extra arguments) in DAG order, the names `birnn` records in
-    BIRNN_TIMINGS ('split', 'train gru-sum'); consecutive per-variant stages run variant by
-    variant (all of them for one variant, then the next variant). `train v` fits and scores v."""
+    BIRNN_TIMINGS ('split', 'train gru-sum', 'baseline tfidf-logreg'); consecutive per-variant
+    stages run variant by variant (all of them for one variant, then the next variant), a
+    per-baseline stage once per baseline. `train v` fits and scores v."""
     steps: list[tuple[str, Stage, tuple[str, ...]]] = []
     group: list[Stage] = []
 
@@ -40,7 +41,10 @@ def _steps(params: Params) -> list[tuple[str, Stage, tuple[str, ...]]]:
             group.append(stage)
             continue
         flush()
-        steps.append((stage.name, stage, ()))
+        if stage.per_baseline:
+            steps.extend((f"{stage.name} {b}", stage, (b,)) for b in stage.items(params))
+        else:
+            steps.append((stage.name, stage, ()))
     flush()
     return steps
 

@@ -118,11 +118,13 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
         module.run(params, layout, args.variant)
         return 0
     stage = pipeline.stage(args.command)
-    if stage.per_variant:
-        stage.run(params, layout, args.variant)
-    else:
-        stage.run(params, layout)
+    stage.run(params, layout, *_named_item(args))
     return 0
+
+
+def _named_item(args: argparse.Namespace) -> list[str]:
+    """The variant or baseline the command names, if any (`birnn baseline` alone runs all)."""
+    return [value for key in ("variant", "baseline") if (value := getattr(args, key, None))]
 
 
 def _exit_for_failed_variants(params, layout: Layout) -> int:
@@ -176,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(stage.name, help=stage.help)
         if stage.per_variant:
             p.add_argument("variant", help="<cell>-<merge_mode> or <cell>-uni, e.g. lstm-concat")
+        elif stage.per_baseline:
+            _add_baseline_argument(p)
         if stage.name == "track":
             _add_promote_option(p)
     for name, (_, text) in COMMANDS.items():
@@ -209,6 +213,20 @@ def _add_predict_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="one JSON object per text (label, label_name, probability, text) instead of "
         "tab-separated label name, probability of the positive class and text",
+    )
+
+
+def _add_baseline_argument(p: argparse.ArgumentParser) -> None:
+    from typing import get_args
+
+    from birnn.config import BaselineName
+
+    p.add_argument(
+        "baseline",
+        nargs="?",
+        choices=get_args(BaselineName),
+        metavar="NAME",
+        help=f"one of {', '.join(get_args(BaselineName))}; default: each of variants.baselines",
     )
 
 

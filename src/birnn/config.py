@@ -30,6 +30,9 @@ MAX_SEED = 2**32 - 1
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
+# the names of the baseline registry (birnn.tasks.baselines; a test keeps the two equal): a
+# Literal here, so params are checked without importing the tasks
+BaselineName = Literal["tfidf-logreg", "position-logreg"]
 
 
 class ParamsError(ValueError):
@@ -309,8 +312,13 @@ class VariantParams(_Strict):
         max_length=20,
         description="train every variant once per seed and compare mean +- std; null = [seed]",
     )
+    baselines: list[BaselineName] = Field(
+        default_factory=lambda: ["tfidf-logreg"],
+        description="non-recurrent references fitted beside the variants (each of the data's "
+        "task: tfidf-logreg for text, position-logreg for cumsum); [] for none",
+    )
 
-    @field_validator("cells", "merge_modes", "unidirectional", "seeds")
+    @field_validator("cells", "merge_modes", "unidirectional", "seeds", "baselines")
     @classmethod
     def _no_repeats(cls, value: list | None) -> list | None:
         if value is None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# the file name of the non-recurrent reference's metrics and predictions, whatever the task
-BASELINE_NAME = "tfidf-logreg"
-
 
 @dataclass(frozen=True)
 class Layout:

@@ -2,7 +2,7 @@
 (`birnn dvc-yaml`), the Prefect flow makes one task of each entry, and the CLI offers each as a
 command.
 
-    source -> download -> clean -> tokenize -> split -> pretrain -> train@v -> baseline
+    source -> download -> clean -> tokenize -> split -> pretrain -> train@v -> baseline@b
            -> compare -> track
 
 Each entry says what its stage reads (``deps``: files and folders; ``params``: params.yaml keys)
@@ -10,6 +10,8 @@ and writes (``outs``). Its code dependencies are not listed: they are the import
 entry module ``birnn.stages.<name>`` (birnn.orchestration.closure). A per-variant stage runs
 once for every variant params select; dvc.yaml spells it as a ``matrix`` (bidirectional) plus a
 ``foreach`` named ``<stage>_uni`` (one-way references). ``{variant}`` in a path is the variant.
+A per-baseline stage runs once for every name in ``variants.baselines``: a ``foreach`` over that
+list, ``{baseline}`` in a path is the name.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 UNIDIRECTIONAL_SUFFIX = "_uni"
 VARIANT = "{variant}"
+BASELINE = "{baseline}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Stage:
     params: tuple[str, ...] = ()
     outs: tuple[Output, ...] = ()
     per_variant: bool = False
+    per_baseline: bool = False
     always_changed: bool = False
     # for dvc.yaml's readers: a comment above the stage, and one above any dep/param/out
     comment: str = ""
@@ -60,19 +64,38 @@ class Stage:
     def run(self, params: Params, layout, *args):
         return importlib.import_module(self.entry).run(params, layout, *args)
 
-    def dvc_name(self, variant: str | None = None) -> str:
-        """The stage's name in dvc.yaml: 'train@lstm-concat', 'train_uni@gru', 'compare'."""
-        if not self.per_variant:
+    @property
+    def fans_out(self) -> bool:
+        """Runs once per item (variant or baseline), which its command names."""
+        return self.per_variant or self.per_baseline
+
+    def items(self, params: Params) -> list[str | None]:
+        """What it runs for: the variants, the baselines, or [None] for a stage that runs once."""
+        if self.per_variant:
+            return params.variant_names()
+        if self.per_baseline:
+            return list(params.variants.baselines)
+        return [None]
+
+    def dvc_name(self, item: str | None = None) -> str:
+        """The stage's name in dvc.yaml: 'train@lstm-concat', 'train_uni@gru',
+        'baseline@tfidf-logreg', 'compare'."""
+        if not self.fans_out:
             return self.name
-        if variant is None:
-            raise ValueError(f"stage {self.name!r} runs per variant: name the variant")
-        cell, _, direction = parse_variant(variant)
+        if item is None:
+            what = "variant" if self.per_variant else "baseline"
+            raise ValueError(f"stage {self.name!r} runs per {what}: name the {what}")
+        if self.per_baseline:
+            return f"{self.name}@{item}"
+        cell, _, direction = parse_variant(item)
         if direction == "bidirectional":
-            return f"{self.name}@{variant}"
+            return f"{self.name}@{item}"
         return f"{self.name}{UNIDIRECTIONAL_SUFFIX}@{cell}"
 
-    def paths(self, entries: tuple[str, ...], variant: str | None) -> list[str]:
-        return [e.replace(VARIANT, variant) if variant else e for e in entries]
+    def paths(self, entries: tuple[str, ...], item: str | None) -> list[str]:
+        """The entries for one item: its name in place of {variant} or {baseline}."""
+        placeholder = BASELINE if self.per_baseline else VARIANT
+        return [e.replace(placeholder, item) if item else e for e in entries]
 
 
 STAGES: tuple[Stage, ...] = (
@@ -195,13 +218,15 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "baseline",
-        "the non-recurrent reference",
+        "fit a non-recurrent reference: one of variants.baselines (default: each of them)",
         deps=("data/interim/tokens.parquet", "data/processed"),
         params=("seed",),
         outs=(
-            report("reports/predictions/tfidf-logreg.npy"),
-            report("reports/metrics/tfidf-logreg.json"),
+            report("reports/predictions/{baseline}.npy"),
+            report("reports/metrics/{baseline}.json"),
         ),
+        per_baseline=True,
+        comment="one reference of the data's task (src/birnn/tasks/baselines.py)",
     ),
     Stage(
         "compare",
@@ -254,5 +279,5 @@ def dvc_stage_names(params: Params) -> list[str]:
     """Every stage `dvc repro` runs for these params, in registry order."""
     names: list[str] = []
     for s in STAGES:
-        names += [s.dvc_name(v) for v in params.variant_names()] if s.per_variant else [s.name]
+        names += [s.dvc_name(item) for item in s.items(params)]
     return names

@@ -143,7 +143,7 @@ def test_sweep_steps_follow_the_registry_variant_by_variant():
         "pretrain",
         "train gru-sum",
         "train lstm-sum",
-        "baseline",
+        "baseline tfidf-logreg",
         "compare",
     ]
     # one step per DVC stage `dvc repro` runs (all but the untimed track)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 ONE_VARIANT_PROJECT = {**TINY_PARAMS, "variants": ONE_VARIANT}
 VARIANT = "gru-concat"
+BASELINE = "tfidf-logreg"
 LOADED_PROBE = """\
 import json, sys
 from birnn.cli import main
@@ -42,10 +43,15 @@ def _closures(root: Path) -> dict[str, set[str]]:
     """{dvc stage name: the modules its command can import}, `source` left out: it runs always."""
     src = root / "src"
     return {
-        s.dvc_name(VARIANT if s.per_variant else None): closure([CLI_MODULE, s.entry], src)
+        s.dvc_name(_item(s)): closure([CLI_MODULE, s.entry], src)
         for s in STAGES
         if s.name != "source"
     }
+
+
+def _item(s) -> str | None:
+    """The variant or baseline a stage that fans out runs for in this project."""
+    return VARIANT if s.per_variant else BASELINE if s.per_baseline else None
 
 
 def _stale(root: Path) -> set[str]:
@@ -85,7 +91,7 @@ def test_each_stage_command_loads_only_modules_of_its_closure(finished):
     root, env = finished
     src = root / "src"
     for s in STAGES:
-        args = [s.name, VARIANT] if s.per_variant else [s.name]
+        args = [s.name, _item(s)] if s.fans_out else [s.name]
         probe = LOADED_PROBE.format(args=args)
         proc = run([sys.executable, "-c", probe], root, {**env, "PYTHONPATH": str(src)})
         loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.integration
 CUMSUM = {
     "seed": 5,
     "data": {"source": "cumsum", "cumsum_rows": 300, "cumsum_length": 8},
-    "variants": {"cells": ["gru"], "merge_modes": ["concat", "sum"], "unidirectional": ["lstm"]},
+    "variants": {
+        "cells": ["gru"],
+        "merge_modes": ["concat", "sum"],
+        "unidirectional": ["lstm"],
+        "baselines": ["position-logreg"],
+    },
     "train": {"epochs": 2, "plateau_margin": None},
     "tracking": {"enabled": False},
 }
@@ -43,7 +48,7 @@ def cumsum_project(tmp_path_factory):
         ["tokenize"],
         ["split"],
         *[["train", v] for v in VARIANTS],  # fits, then scores
-        ["baseline"],
+        ["baseline", "position-logreg"],
         ["compare"],
         ["track"],
     ):
@@ -55,7 +60,7 @@ def test_the_cumsum_dag_ranks_the_variants(cumsum_project):
     root = cumsum_project
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
     ranked = comparison["variants"]
-    assert {v["variant"] for v in ranked} == {*VARIANTS, "tfidf-logreg"} and not comparison[
+    assert {v["variant"] for v in ranked} == {*VARIANTS, "position-logreg"} and not comparison[
         "failed"
     ]
     assert [v["rank"] for v in ranked] == [1, 2, 3, 4]
@@ -70,6 +75,6 @@ def test_the_cumsum_dag_ranks_the_variants(cumsum_project):
             metrics["n_timesteps"] == 8 and 0 <= metrics["sequence_accuracy"] <= metrics["accuracy"]
         )
         assert np.load(root / "reports" / "predictions" / f"{name}.npy").shape == y_test.shape
-    baseline = json.loads((root / "reports" / "metrics" / "tfidf-logreg.json").read_text())
+    baseline = json.loads((root / "reports" / "metrics" / "position-logreg.json").read_text())
     assert baseline["kind"] == "baseline" and baseline["cell"] == "position-logreg"
     assert json.loads((root / "reports" / "clean_report.json").read_text())["timesteps"] == 8

@@ -38,6 +38,15 @@ def test_per_variant_stages_keep_matrix_and_foreach_over_the_variants_params():
     assert "models/${item}-uni" in definitions["train_uni"]["do"]["outs"]
 
 
+def test_the_baseline_stage_is_a_foreach_over_the_baselines_params():
+    baseline = yaml.safe_load(render(REPO))["stages"]["baseline"]
+    assert baseline["foreach"] == "${variants.baselines}"
+    assert baseline["do"]["cmd"] == "bin/birnn baseline ${item}"
+    outs = {next(iter(o)): o[next(iter(o))] for o in baseline["do"]["outs"]}
+    assert set(outs) == {"reports/predictions/${item}.npy", "reports/metrics/${item}.json"}
+    assert all(o == {"cache": False, "persist": True} for o in outs.values())
+
+
 def test_generated_dvc_yaml_keeps_its_comments():
     text = render(REPO)
     assert "# GENERATED from the stage registry" in text
@@ -62,6 +71,7 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
     assert stage("train").dvc_name("lstm-concat") == "train@lstm-concat"
     assert stage("train").dvc_name("gru-uni") == "train_uni@gru"
     assert stage("compare").dvc_name() == "compare"
+    assert stage("baseline").dvc_name("position-logreg") == "baseline@position-logreg"
     params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["sum"], "unidirectional": []})
     assert dvc_stage_names(params) == [
         "source",
@@ -71,10 +81,15 @@ def test_dvc_names_follow_the_matrix_and_foreach_spelling():
         "split",
         "pretrain",
         "train@gru-sum",
-        "baseline",
+        "baseline@tfidf-logreg",
         "compare",
         "track",
     ]
+
+
+def test_no_baselines_means_no_baseline_stage():
+    params = tiny_params(variants={"cells": ["gru"], "merge_modes": ["sum"], "baselines": []})
+    assert not [name for name in dvc_stage_names(params) if name.startswith("baseline")]
 
 
 def test_the_flow_has_one_task_per_registered_stage():

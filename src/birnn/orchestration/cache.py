@@ -30,7 +30,7 @@ def _code_deps(stage: str, root: Path) -> tuple[str, ...]:
 
 
 def stage_spec(root: Path, stage: str, variant: str | None = None) -> dict[str, list[str]]:
-    """deps (data, then code), params and outs of one stage for one variant."""
+    """deps (data, then code), params and outs of one stage for one variant (or baseline)."""
     entry = registered(stage)
     code = list(_code_deps(stage, Path(root).absolute())) if (Path(root) / "src").is_dir() else []
     return {
@@ -67,7 +67,9 @@ def stage_cache_key(stage: str):
     """A Prefect cache-key function over :func:`input_key`."""
 
     def key(context, inputs: dict[str, Any]) -> str:
-        return input_key(stage, inputs["params"], inputs["layout"], inputs.get("variant"))
+        # the item a fanned-out task runs for: train's variant, or baseline's baseline
+        item = inputs.get("variant") or inputs.get("baseline")
+        return input_key(stage, inputs["params"], inputs["layout"], item)
 
     key.__name__ = f"{stage}_cache_key"
     return key

@@ -2,8 +2,9 @@
 `birnn dvc-yaml --check` says whether the checked-in file is still what the registry makes.
 
 The text is written by hand rather than dumped, so it keeps its comments and reads like a
-hand-kept dvc.yaml; per-variant stages keep ``matrix``/``foreach`` over ``${variants.*}`` so
-`dvc exp run -S variants.cells=[gru]` still selects the variants.
+hand-kept dvc.yaml; per-variant and per-baseline stages keep ``matrix``/``foreach`` over
+``${variants.*}`` so `dvc exp run -S variants.cells=[gru]` still selects the variants (and
+``-S variants.baselines=[...]`` the baselines).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 
 from birnn.files import write_text
 from birnn.orchestration.closure import closure, dependency_paths
-from birnn.pipeline import STAGES, UNIDIRECTIONAL_SUFFIX, VARIANT, Output, Stage
+from birnn.pipeline import STAGES, UNIDIRECTIONAL_SUFFIX, Output, Stage
 
 CLI_MODULE = "birnn.cli"  # every stage command starts here
 MATRIX_VARIANT = "${item.cell}-${item.merge_mode}"
 FOREACH_VARIANT = "${item}-uni"
+UNIDIRECTIONAL_LIST = "${variants.unidirectional}"
+BASELINE_LIST = "${variants.baselines}"
 
 HEADER = """\
 # GENERATED from the stage registry (src/birnn/pipeline.py) by `birnn dvc-yaml`: edit the
@@ -59,21 +62,34 @@ def render(root: Path) -> str:
     """The dvc.yaml text for the project at ``root``."""
     blocks = [HEADER.rstrip("\n"), "stages:"]
     for stage in STAGES:
-        deps = code_deps(stage, root)
-        if stage.per_variant:
-            blocks.append(_stage_text(stage, stage.name, deps, MATRIX_VARIANT, matrix=True))
-            blocks.append(
-                _stage_text(stage, stage.name + UNIDIRECTIONAL_SUFFIX, deps, FOREACH_VARIANT)
-            )
-        else:
-            blocks.append(_stage_text(stage, stage.name, deps, None))
+        blocks += _stage_blocks(stage, code_deps(stage, root))
     return "\n".join(blocks) + "\n\n" + PLOTS
 
 
+def _stage_blocks(stage: Stage, deps: list[str]) -> list[str]:
+    """One registry entry as dvc.yaml stages: per variant a matrix and a foreach, per baseline
+    a foreach, else one stage."""
+    if stage.per_variant:
+        uni = stage.name + UNIDIRECTIONAL_SUFFIX
+        return [
+            _stage_text(stage, stage.name, deps, MATRIX_VARIANT, matrix=True),
+            _stage_text(stage, uni, deps, FOREACH_VARIANT, foreach=UNIDIRECTIONAL_LIST),
+        ]
+    if stage.per_baseline:
+        return [_stage_text(stage, stage.name, deps, "${item}", foreach=BASELINE_LIST)]
+    return [_stage_text(stage, stage.name, deps, None)]
+
+
 def _stage_text(
-    stage: Stage, name: str, code: list[str], variant: str | None, matrix: bool = False
+    stage: Stage,
+    name: str,
+    code: list[str],
+    item: str | None,
+    matrix: bool = False,
+    foreach: str | None = None,
 ) -> str:
-    pad = "  " if variant is None or matrix else "    "  # foreach bodies sit under `do:`
+    """``item``: how dvc.yaml spells the variant or baseline in the command and paths."""
+    pad = "    " if foreach else "  "  # foreach bodies sit under `do:`
     lines = [""] + [f"  # {c}" if c else "  #" for c in _comment_lines(stage.comment)]
     lines.append(f"  {name}:")
     if matrix:
@@ -82,14 +98,14 @@ def _stage_text(
             "      cell: ${variants.cells}",
             "      merge_mode: ${variants.merge_modes}",
         ]
-    elif variant is not None:
-        lines += ["    foreach: ${variants.unidirectional}", "    do:"]
-    command = f"bin/birnn {stage.name}" + (f" {variant}" if variant else "")
+    elif foreach:
+        lines += [f"    foreach: {foreach}", "    do:"]
+    command = f"bin/birnn {stage.name}" + (f" {item}" if item else "")
     lines.append(f"{pad}  cmd: {command}")
     if stage.always_changed:
         lines.append(f"{pad}  always_changed: true")
     notes = dict(stage.notes)
-    deps = [d.replace(VARIANT, variant) if variant else d for d in stage.deps]
+    deps = stage.paths(stage.deps, item)
     if deps or code:
         lines.append(f"{pad}  deps:")
         lines += _entries(pad, zip(stage.deps, deps), notes)
@@ -104,7 +120,7 @@ def _stage_text(
         if outs:
             lines.append(f"{pad}  {section}:")
             for out in outs:
-                lines += _out_lines(pad, out, variant, notes)
+                lines += _out_lines(pad, out, stage.paths((out.path,), item)[0], notes)
     return "\n".join(lines)
 
 
@@ -120,8 +136,7 @@ def _entries(pad: str, pairs, notes: dict[str, str]) -> list[str]:
     return lines
 
 
-def _out_lines(pad: str, out: Output, variant: str | None, notes: dict[str, str]) -> list[str]:
-    path = out.path.replace(VARIANT, variant) if variant else out.path
+def _out_lines(pad: str, out: Output, path: str, notes: dict[str, str]) -> list[str]:
     lines = [f"{pad}    # {c}" for c in _comment_lines(notes.get(out.path, ""))]
     if out.cache and not out.persist:
         return [*lines, f"{pad}    - {path}"]

@@ -1,10 +1,10 @@
 """The pipeline as a Prefect flow: the same stage functions as dvc.yaml, the same files.
 
 * Tasks are the registry's stages (birnn.pipeline), one per DVC stage and named like them
-  (download, clean, ..., "train lstm-concat"). A task is Cached the way `dvc repro` skips a
-  stage (cache.py): its inputs (deps, code, params) hash to a key it ran with before AND its
-  outputs on disk hash to what that run wrote; anything else runs it again. Results, keys and
-  output records persist under `orchestration.results_dir`.
+  (download, clean, ..., "train lstm-concat", "baseline tfidf-logreg"). A task is Cached the
+  way `dvc repro` skips a stage (cache.py): its inputs (deps, code, params) hash to a key it
+  ran with before AND its outputs on disk hash to what that run wrote; anything else runs it
+  again. Results, keys and output records persist under `orchestration.results_dir`.
 * Variants fan out in the subflow "variants" on the task runner `orchestration` picks:
   threads (default), a temporary local Dask cluster, or the Dask cluster at `dask_address`.
 * A failed variant fails its own train task; the flow still compares the others, records
@@ -82,10 +82,11 @@ def _forward_stage_logs() -> None:
 def _run_and_record(name: str, params: Params, layout: Layout, *args) -> dict:
     """Run the stage, then record its outputs under its input key: what a later cache hit
     is checked against."""
-    summary = registry.stage(name).run(params, layout, *args)
-    variant = args[0] if registry.stage(name).per_variant else None
-    key = cache.input_key(name, params, layout, variant)
-    cache.record_outputs(results_dir(params.orchestration, layout), key, layout, name, variant)
+    stage = registry.stage(name)
+    summary = stage.run(params, layout, *args)
+    item = args[0] if stage.fans_out else None
+    key = cache.input_key(name, params, layout, item)
+    cache.record_outputs(results_dir(params.orchestration, layout), key, layout, name, item)
     return summary
 
 
@@ -93,8 +94,12 @@ def _stage_function(name: str):
     def run_stage(params: Params, layout: Layout) -> dict:
         return _run_and_record(name, params, layout)
 
-    run_stage.__name__ = name
-    return run_stage
+    def run_baseline(params: Params, layout: Layout, baseline: str) -> dict:
+        return _run_and_record(name, params, layout, baseline)
+
+    function = run_baseline if registry.stage(name).per_baseline else run_stage
+    function.__name__ = name
+    return function
 
 
 def train_variant(params: Params, layout: Layout, variant: str) -> dict:
@@ -200,7 +205,7 @@ def pipeline(
     epochs: int | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """download -> clean -> tokenize -> split -> train/evaluate per variant -> baseline
+    """download -> clean -> tokenize -> split -> train/evaluate per variant -> each baseline
     -> compare -> track -> dvc commit
 
     source, cells, merge_modes, epochs and overrides ({"dotted.key": value}) change params.yaml's
@@ -254,7 +259,10 @@ def _stages_and_record(
     o, layout = params.orchestration, Layout(Path(root))
     for stage in PREPARE_STAGES:
         _task(params, layout, stage)(params, layout)
-    base = _task(params, layout, "baseline").submit(params, layout)
+    bases = [
+        _task(params, layout, "baseline", name).submit(params, layout, name)
+        for name in params.variants.baselines
+    ]
     runner = task_runner(o)
     if not isinstance(runner, ThreadPoolTaskRunner) and not PREFECT_API_URL.value():
         logger.warning(
@@ -266,7 +274,8 @@ def _stages_and_record(
     outcome = variants_flow.with_options(task_runner=runner)(
         params, variant_root, params.variant_names()
     )
-    base.result()
+    for base in bases:
+        base.result()
     summary = _task(params, layout, "compare")(params, layout)
     publish_comparison(layout)  # every run, also when compare itself was cached
     TASKS["track"](params, layout, Path(params_file))

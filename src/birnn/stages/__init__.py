@@ -15,8 +15,6 @@ import logging
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from birnn.layout import BASELINE_NAME
-
 if TYPE_CHECKING:
     from birnn.config import Params
 
@@ -35,8 +33,8 @@ def _short(value: Any) -> str:
 
 
 def compared_names(params: Params) -> list[str]:
-    """The variants params select, then the baseline: what compare ranks and track records."""
-    return [*params.variant_names(), BASELINE_NAME]
+    """The variants params select, then the baselines: what compare ranks and track records."""
+    return [*params.variant_names(), *params.variants.baselines]
 
 
 def some(result: dict, keys: tuple[str, ...]) -> dict:

@@ -10,6 +10,7 @@ from birnn.files import read_json, write_json
 from birnn.layout import Layout
 from birnn.orchestration import retry
 from birnn.stages import done, log
+from birnn.tasks import baselines, task_name
 
 
 def _last(path: Path) -> dict:
@@ -17,6 +18,11 @@ def _last(path: Path) -> dict:
 
 
 def run(params: Params, layout: Layout) -> dict:
+    # before any stage runs (and DVC deletes its outputs): a baseline of another task would
+    # only fail after the data is prepared
+    baselines.check_task(
+        params.variants.baselines, task_name(params.data), f"data.source {params.data.source}"
+    )
     hashes = _last(layout.file_hashes_path)
     labeled = fingerprint.labeled(params.data, _last(layout.labeled_source_path), hashes)
     unlabeled = fingerprint.unlabeled(params.data, hashes)

@@ -22,16 +22,25 @@ from birnn.tasks.interface import (
 if TYPE_CHECKING:
     from birnn.config import DataParams
 
-__all__ = ["SEQUENCE_COLUMN", "TASK_KEY", "PredictTexts", "Task", "TaskName", "task_of"]
+__all__ = [
+    "SEQUENCE_COLUMN",
+    "TASK_KEY",
+    "PredictTexts",
+    "Task",
+    "TaskName",
+    "task_name",
+    "task_of",
+]
 
 
 def task_of(evidence: DataParams | Path | str | dict) -> Task:
     """The task of ``evidence``: the data params (before any data exists), a clean or tokens
     table (.parquet), a processed split or model folder (its vocab.json), or a vocab dict."""
-    return _TASKS[_name_of(evidence)]()
+    return _TASKS[task_name(evidence)]()
 
 
-def _name_of(evidence) -> TaskName:
+def task_name(evidence: DataParams | Path | str | dict) -> TaskName:
+    """The name of :func:`task_of`'s task, without importing its implementation."""
     if isinstance(evidence, dict):
         return evidence.get(TASK_KEY, "text")
     if isinstance(evidence, (str, Path)):

@@ -7,7 +7,7 @@ number sequences of data/sequences.py, through the same DAG as the text task.
 | tokenize | :meth:`CumsumTask.tokenize` | data/interim/tokens.parquet (the numbers, passed through) |
 | split | :meth:`CumsumTask.split` | data/processed/{train,val,test}.npz (x (N, T, 1), y (N, T)) + vocab.json |
 | evaluate | :func:`sequence_metrics` | per-timestep metrics + predictions (N, T) |
-| baseline | :func:`train_baseline` | a memoryless per-position logistic regression |
+| baseline | :func:`train_baseline` | position-logreg: a memoryless per-position logistic regression |
 
 Stages after clean recognise the task from the data they read (birnn.tasks.task_of: a
 ``values`` column, or ``"task": "cumsum"`` in vocab.json), not from params, so dvc.yaml's
@@ -30,7 +30,6 @@ from birnn.tasks.interface import TASK_KEY
 from birnn.tasks.processed import VOCAB_FILE, load_split, save_split, split_indices
 
 BASELINE_CELL = "position-logreg"
-BASELINE_NAME = "memoryless per-timestep logistic regression"
 BASELINE_DESCRIPTION = (
     "logistic regression on the current value, one per timestep (no memory "
     "of earlier values; the cumsum task has no text for TF-IDF)"
@@ -221,8 +220,11 @@ def train_baseline(
     name: str,
     metrics_path: str | Path,
     predictions_path: str | Path,
+    *,
+    label: str,
 ) -> dict:
-    """Stage: the non-recurrent reference for this task, on the same train/test sequences.
+    """The non-recurrent reference for this task, on the same train/test sequences, as the
+    baseline ``name`` (``label``: what the verdict calls it).
 
     One logistic regression per timestep on that step's value alone: the best a model
     without memory can do is learn where the crossing usually happens (position) and that
@@ -250,7 +252,7 @@ def train_baseline(
     save_predictions(predictions_path, prob)
     result = {
         "variant": name,
-        "name": BASELINE_NAME,
+        "name": label,
         "description": BASELINE_DESCRIPTION,
         "cell": BASELINE_CELL,
         "merge_mode": None,
@@ -270,7 +272,6 @@ class CumsumTask:
     name = "cumsum"
     unit = "sequences"
     serves_text = False  # numbers in, a label per timestep out: no raw-text serving
-    baseline_label = BASELINE_NAME
 
     def clean(self, raw_dir: Path, params: Params, out_path: Path, report_path: Path):
         from birnn.data.raw import raw_path
@@ -305,15 +306,3 @@ class CumsumTask:
 
     def extra_scores(self, predict_texts) -> dict:
         return {}
-
-    def baseline(
-        self,
-        tokens_path: Path,
-        processed_dir: Path,
-        seed: int,
-        metrics_path: Path,
-        predictions_path: Path,
-    ) -> dict:
-        return train_baseline(
-            processed_dir, seed, Path(metrics_path).stem, metrics_path, predictions_path
-        )

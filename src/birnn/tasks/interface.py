@@ -24,7 +24,6 @@ class Task(Protocol):
     name: TaskName
     unit: str  # what one test example is: "texts" or "sequences"
     serves_text: bool  # can `birnn predict` / the MLflow model read raw text with it?
-    baseline_label: str  # a short name of the non-recurrent reference, for the verdict
 
     def clean(self, raw_dir: Path, params: Params, out_path: Path, report_path: Path) -> Any: ...
 
@@ -50,12 +49,3 @@ class Task(Protocol):
         """Task-specific scores of a model; ``predict_texts`` is None for a task that does
         not serve text."""
         ...
-
-    def baseline(
-        self,
-        tokens_path: Path,
-        processed_dir: Path,
-        seed: int,
-        metrics_path: Path,
-        predictions_path: Path,
-    ) -> dict: ...

@@ -26,17 +26,23 @@ def _inputs(tmp_path, texts, labels):
     return tmp_path / "tokens.parquet", processed
 
 
+def _fit(tokens, processed, tmp_path) -> dict:
+    return train_baseline(
+        tokens, processed, 0, tmp_path / "m.json", tmp_path / "p.npy", name="b", label="B"
+    )
+
+
 def test_numbers_only_text_fits_instead_of_failing_in_scikit_learn(tmp_path):
     texts = [str(1000 + i) for i in range(40)]  # every token seen once: nothing passes min_df=2
     tokens, processed = _inputs(tmp_path, texts, [i % 2 for i in range(40)])
-    result = train_baseline(tokens, processed, 0, tmp_path / "m.json", tmp_path / "p.npy")
+    result = _fit(tokens, processed, tmp_path)
     assert result["status"] == "ok" and (tmp_path / "p.npy").is_file()
 
 
 def test_no_words_at_all_is_a_recorded_failure_with_a_clear_message(tmp_path):
     tokens, processed = _inputs(tmp_path, [""] * 40, [i % 2 for i in range(40)])
     (tmp_path / "p.npy").write_bytes(b"stale")
-    result = train_baseline(tokens, processed, 0, tmp_path / "m.json", tmp_path / "p.npy")
+    result = _fit(tokens, processed, tmp_path)
     assert (
         result["status"] == "failed"
         and "no usable words in the 32 training texts" in result["error"]

@@ -11,7 +11,7 @@ import pytest
 from birnn import stages
 from birnn.config import SplitParams
 from birnn.data import sequences
-from birnn.layout import BASELINE_NAME, Layout
+from birnn.layout import Layout
 from birnn.modeling.model_folder import ModelFolderError
 from birnn.serving.predict import Predictor
 from birnn.tasks import cumsum
@@ -21,7 +21,12 @@ from conftest import tiny_params
 def cumsum_params(**sections):
     return tiny_params(
         data={"source": "cumsum", "cumsum_rows": 240, "cumsum_length": 8},
-        variants={"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": ["lstm"]},
+        variants={
+            "cells": ["gru"],
+            "merge_modes": ["concat"],
+            "unidirectional": ["lstm"],
+            "baselines": ["position-logreg"],
+        },
         **sections,
     )
 
@@ -153,11 +158,30 @@ def test_a_sequence_model_trains_evaluates_and_saves_predictions_shaped_like_y(t
 def test_the_baseline_is_memoryless_and_scored_on_the_same_sequences(trained):
     params, layout, _ = trained
     stages.run_baseline(params, layout)
-    metrics = json.loads(layout.metrics_path(BASELINE_NAME).read_text())
+    metrics = json.loads(layout.metrics_path("position-logreg").read_text())
     y_test = np.load(layout.processed_dir / "test.npz")["y"]
-    assert np.load(layout.predictions_path(BASELINE_NAME)).shape == y_test.shape
+    assert np.load(layout.predictions_path("position-logreg")).shape == y_test.shape
     assert metrics["kind"] == "baseline" and metrics["cell"] == "position-logreg"
     assert "no memory" in metrics["description"] and metrics["n_test"] == len(y_test)
+    assert metrics["variant"] == "position-logreg" and "memoryless" in metrics["name"]
+
+
+def test_birnn_baseline_names_one_baseline_and_files_it_under_that_name(trained, capsys):
+    from birnn.cli import main
+
+    params, layout, _ = trained
+    layout.metrics_path("position-logreg").unlink(missing_ok=True)
+    params_file = layout.root / "params.yaml"
+    params_file.write_text("data: {source: cumsum}\nvariants: {baselines: [position-logreg]}\n")
+    command = ["--params", str(params_file), "--root", str(layout.root), "baseline"]
+    assert main([*command, "position-logreg"]) == 0
+    assert json.loads(layout.metrics_path("position-logreg").read_text())["kind"] == "baseline"
+    assert not layout.metrics_path("tfidf-logreg").exists()
+    # TF-IDF on number sequences: stopped before it fits, naming the value to use
+    assert main([*command, "tfidf-logreg"]) == 2
+    err = capsys.readouterr().err
+    assert "tfidf-logreg is a baseline of the text task" in err
+    assert "use variants.baselines=[position-logreg]" in err
 
 
 def test_predict_refuses_a_sequence_model_with_a_clear_error(trained, tmp_path, capsys):

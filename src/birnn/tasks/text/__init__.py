@@ -12,7 +12,6 @@ class TextTask:
     name = "text"
     unit = "texts"
     serves_text = True
-    baseline_label = "TF-IDF + logistic regression"
 
     def clean(self, raw_dir: Path, params: Params, out_path: Path, report_path: Path):
         from birnn.data import sources
@@ -74,15 +73,3 @@ class TextTask:
         from birnn.tasks.text.probes import probe_scores
 
         return probe_scores(predict_texts)
-
-    def baseline(
-        self,
-        tokens_path: Path,
-        processed_dir: Path,
-        seed: int,
-        metrics_path: Path,
-        predictions_path: Path,
-    ) -> dict:
-        from birnn.tasks.text.baseline import train_baseline
-
-        return train_baseline(tokens_path, processed_dir, seed, metrics_path, predictions_path)

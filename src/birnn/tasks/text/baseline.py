@@ -13,18 +13,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from birnn.files import write_json
-from birnn.layout import BASELINE_NAME
 from birnn.messages import excerpt
 from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
 from birnn.tasks.processed import load_rows
 
-IDENTITY = {
-    "variant": BASELINE_NAME,
-    "cell": "tfidf",
-    "merge_mode": None,
-    "direction": None,
-    "kind": "baseline",
-}
+# what the comparison's rows need besides the name: not a recurrent cell, no merge mode
+SHAPE = {"cell": "tfidf", "merge_mode": None, "direction": None, "kind": "baseline"}
 
 
 def train_baseline(
@@ -33,8 +27,13 @@ def train_baseline(
     seed: int,
     metrics_path: str | Path,
     predictions_path: str | Path,
+    *,
+    name: str,
+    label: str,
 ) -> dict:
-    """Stage: tokens + split row ids -> reports/metrics/tfidf-logreg.json + predictions."""
+    """tokens + split row ids -> metrics and test predictions, as the baseline ``name``
+    (``label``: what the verdict calls it)."""
+    identity = {"variant": name, "name": label, **SHAPE}
     processed_dir = Path(processed_dir)
     frame = pd.read_parquet(tokens_path)
     docs = frame["tokens"].str.join(" ").to_numpy(dtype=object)
@@ -44,12 +43,12 @@ def train_baseline(
     try:
         model = _fit(docs[train], labels[train], seed)
     except ValueError as err:  # e.g. no word left after min_df: numbers-only or tiny data
-        return _failed(metrics_path, predictions_path, err, len(train))
+        return _failed(identity, metrics_path, predictions_path, err, len(train))
     seconds = time.perf_counter() - started
     prob = model.predict_proba(docs[test])[:, 1]
     save_predictions(predictions_path, prob)
     result = {
-        **IDENTITY,
+        **identity,
         "status": "ok",
         **validation_scores(labels[val], model.predict_proba(docs[val])[:, 1]),
         **classification_metrics(labels[test], prob),
@@ -79,7 +78,7 @@ def _fit(docs, labels, seed: int):
     raise last
 
 
-def _failed(metrics_path, predictions_path, err: ValueError, n_train: int) -> dict:
+def _failed(identity: dict, metrics_path, predictions_path, err: ValueError, n_train: int) -> dict:
     """A baseline that cannot be fitted is a recorded failure the comparison lists, not a
     stage that stops the pipeline with scikit-learn's words."""
     reason = str(err)
@@ -89,7 +88,7 @@ def _failed(metrics_path, predictions_path, err: ValueError, n_train: int) -> di
             "hold no repeated words; check data.text_column and the clean report's warnings"
         )
     result = {
-        **IDENTITY,
+        **identity,
         "status": "failed",
         "error": f"TF-IDF baseline could not be fitted: {excerpt(reason, 300)}",
     }
