@@ -71,16 +71,7 @@ def test_download_killed_mid_transfer_resumes_and_matches_an_uninterrupted_run(t
         )
         root = tmp_path / "killed"
         raw = root / "data" / "raw"
-        cmd = [
-            sys.executable,
-            "-m",
-            "birnn.cli",
-            "--params",
-            str(params_file),
-            "--root",
-            str(root),
-            "download",
-        ]
+        cmd = birnn_command(params_file, root, "download")
         proc = subprocess.Popen(
             cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
