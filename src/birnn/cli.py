@@ -106,7 +106,7 @@ def _run(args: argparse.Namespace, params, layout: Layout) -> int:
 
     if args.command in ("track", "log-runs"):
         result = pipeline.stage("track").run(params, layout, Path(args.params))
-        if result.get("not_writable"):  # no retry fixes a read-only store: stop the run
+        if result.get("not_writable"):  # no retry fixes a read-only or corrupt store: stop
             return 1
         if args.command == "log-runs":
             return 0 if result["status"] != "failed" else 1
@@ -151,13 +151,14 @@ def _exit_for_failed_variants(params, layout: Layout) -> int:
 
 def _explain(err: BaseException) -> str:
     """The error as one line, with what to do for the system errors a nightly run meets."""
-    import errno
+    from birnn.files import NO_SPACE, filesystem_of
 
-    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(err, OSError) and err.errno in NO_SPACE:
         where = f" writing {err.filename}" if err.filename else ""
+        disk = f", on {filesystem_of(err.filename)}" if err.filename else ""
         return (
-            f"disk full{where} ({err.strerror}); free space and run again: outputs are "
-            "written atomically, so the previous ones are untouched"
+            f"disk full{where} ({err.strerror}){disk}; free space there and run again: outputs "
+            "are written atomically, so the previous ones are untouched"
         )
     if isinstance(err, PermissionError):
         return f"{err}; check the permissions of that path"

@@ -4,6 +4,7 @@ behind, and two pipeline runs in one folder take turns."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import glob
 import hashlib
@@ -37,8 +38,40 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp_path
         _fsync(tmp_path)  # the bytes are on disk before the name points at them
         os.replace(tmp_path, target)
+    except OSError as err:
+        if renamed := _named_after_target(err, tmp_path, target):
+            raise renamed from err
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _named_after_target(err: OSError, tmp: Path, target: Path) -> OSError | None:
+    """A full disk reported against the temp name, or against no name (a write() on an open
+    file), as reported against the output being written: the temp name is gone once the error
+    is read, and the output is the path the user knows. None for any other error."""
+    if err.errno not in NO_SPACE:
+        return None
+    written = Path(err.filename) if isinstance(err.filename, (str, os.PathLike)) else tmp
+    try:
+        inside = written.relative_to(tmp)
+    except ValueError:
+        return None  # another file than this output: its own name is the right one
+    return OSError(err.errno, err.strerror, str(target / inside if inside.parts else target))
+
+
+def filesystem_of(path: str | Path) -> str:
+    """Where ``path`` is stored, for a full-disk message: the mount point and its free space."""
+    folder = Path(path).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    while not os.path.ismount(folder):
+        folder = folder.parent
+    return f"the filesystem mounted at {folder} ({free / 2**20:,.0f} MiB free)"
 
 
 def current_umask() -> int:
@@ -106,6 +139,10 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
             os.replace(target, old)
         os.replace(tmp, target)
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:
+        if renamed := _named_after_target(err, tmp, target):
+            raise renamed from err
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,3 +1,4 @@
+import errno
 import os
 import signal
 import subprocess
@@ -7,7 +8,14 @@ import time
 
 import pytest
 
-from birnn.files import atomic_dir, atomic_path, exclusive_lock, sha256_tree, write_json
+from birnn.files import (
+    atomic_dir,
+    atomic_path,
+    exclusive_lock,
+    filesystem_of,
+    sha256_tree,
+    write_json,
+)
 
 
 def test_failed_write_keeps_the_previous_file(tmp_path):
@@ -31,6 +39,43 @@ def test_failed_folder_write_keeps_the_previous_folder(tmp_path):
             raise RuntimeError("killed")
     assert (target / "a").read_text() == "good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")  # as write() on an open file says
+
+
+def test_a_full_disk_names_the_output_being_written_not_its_temp_name(tmp_path, monkeypatch):
+    target = write_json(tmp_path / "out" / "m.json", {"v": 1})
+    monkeypatch.setattr(os, "write", _no_space)
+    with pytest.raises(OSError) as err:
+        with atomic_path(target) as tmp:
+            fd = os.open(tmp, os.O_WRONLY)
+            try:
+                os.write(fd, b"half")
+            finally:
+                os.close(fd)
+    assert err.value.errno == errno.ENOSPC and err.value.filename == str(target)
+    with pytest.raises(OSError) as err:
+        with atomic_dir(tmp_path / "model") as tmp:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp / "weights.h5"))
+    assert err.value.filename == str(tmp_path / "model" / "weights.h5")
+    monkeypatch.undo()
+    assert '"v": 1' in target.read_text() and sorted(p.name for p in target.parent.iterdir()) == [
+        "m.json"
+    ]
+    assert filesystem_of(target).startswith("the filesystem mounted at /")
+
+
+def test_other_write_errors_keep_their_own_name(tmp_path):
+    with pytest.raises(OSError) as err:
+        with atomic_path(tmp_path / "m.json"):
+            raise OSError(errno.ENOSPC, "No space left on device", "/elsewhere/cache.bin")
+    assert err.value.filename == "/elsewhere/cache.bin"  # another file: its name is right
+    with pytest.raises(PermissionError) as err:
+        with atomic_path(tmp_path / "m.json") as tmp:
+            raise PermissionError(errno.EACCES, "Permission denied", str(tmp))
+    assert err.value.__cause__ is None
 
 
 def test_tree_hash_changes_with_content(tmp_path):

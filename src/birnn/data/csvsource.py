@@ -10,7 +10,7 @@ import pandas as pd
 
 from birnn.config import DataParams
 from birnn.data import archives, tables
-from birnn.data.raw import Obtained, SourceError
+from birnn.data.raw import Obtained, SourceError, not_a_file
 from birnn.data.remote import FetchOptions, address, fetch_into, reads_local_file, url_file_name
 from birnn.files import atomic_path, sha256_file
 from birnn.messages import excerpt
@@ -52,9 +52,9 @@ def check_format(name: str, shown: str | None = None) -> None:
 def _copy_local(data: DataParams, raw_dir: Path) -> Obtained:
     src = Path(data.path or "")
     check_format(str(data.path))
-    if not src.is_file():
+    if problem := not_a_file(src):
         raise SourceError(
-            f"data.path={data.path!r}: file not found; point data.path at a CSV/TSV/parquet file"
+            f"data.path={data.path!r}: {problem}; point data.path at a CSV/TSV/parquet file"
         )
     target = raw_dir / _raw_name(src.name)
     with atomic_path(target) as tmp:

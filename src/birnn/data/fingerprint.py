@@ -18,7 +18,7 @@ from typing import Any
 
 from birnn.config import DataParams
 from birnn.data.download import describe_error, split_credentials, url_opener
-from birnn.data.raw import MANIFEST, SourceError
+from birnn.data.raw import MANIFEST, SourceError, not_a_file
 from birnn.data.remote import address, reads_local_file
 from birnn.data.sources import source_named
 from birnn.files import sha256_file
@@ -55,10 +55,12 @@ def local_file(path: str | None, key: str, hashes: dict | None = None) -> dict[s
     """Path, size and sha256 of a local file; not its modification time, so touching a file
     re-runs nothing."""
     file = Path(path or "")
-    if not path or not file.is_file():
+    problem = not_a_file(file) if path else "file not found"
+    if problem == "file not found":
+        problem += " (relative paths are read from the folder dvc.yaml is in)"
+    if problem:
         raise SourceError(
-            f"{key}={path!r}: file not found (relative paths are read from the folder dvc.yaml "
-            "is in); point it at an existing CSV/TSV/parquet file"
+            f"{key}={path!r}: {problem}; point it at an existing CSV/TSV/parquet file"
         )
     stat = file.stat()
     hashes = {} if hashes is None else hashes

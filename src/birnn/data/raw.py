@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +20,29 @@ ARCHIVE_DETAILS = ("members", "unpacked_bytes", "time")
 
 class SourceError(RuntimeError):
     """The raw data could not be obtained or read."""
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is, in words, when it is not a regular file (None when it is): the data is
+    read more than once (hashed, then copied), which a folder, a pipe or a device cannot give."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"is a link to {os.readlink(path)!r}, which does not exist"
+        return "file not found"
+    except OSError as err:
+        return f"cannot be looked at ({err.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file: give the path of a file in it"
+    if stat.S_ISFIFO(mode):
+        return (
+            "is a named pipe (FIFO), not a regular file: the data is read more than once "
+            "(hashed, then copied), so save it to a file first"
+        )
+    return "is a device or socket, not a regular file"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from birnn.config import DataParams
 from birnn.data import archives, textfile
-from birnn.data.raw import SourceError
+from birnn.data.raw import SourceError, not_a_file
 from birnn.data.remote import is_url
 from birnn.messages import excerpt, excerpts
 from birnn.redact import redact
@@ -33,6 +33,8 @@ SPLIT_NAMES = {
     "testing": "test",
 }
 _TABLE_MEMBER = re.compile(r"\.(csv|tsv|txt|parquet)(\.gz)?$", re.I)
+_COPY_NAME = re.compile(r"(.+)\.\d+")  # how pandas names a repeated header's copies
+REPEATED_COLUMNS = "repeated_columns"  # frame.attrs: {name: count} of a CSV's repeated header
 
 
 def shown_name(path: Path, data: DataParams) -> str:
@@ -64,7 +66,9 @@ def labeled_table(
     split_column: str | None = None,
 ) -> pd.DataFrame:
     text_col, label_col = columns
-    _check_columns(frame, shown, sep, [*columns] + ([split_column] if split_column else []))
+    wanted = [*columns] + ([split_column] if split_column else [])
+    _check_repeated(frame, shown, wanted)
+    _check_columns(frame, shown, sep, wanted)
     if frame.empty:
         raise SourceError(
             f"{shown}: no data rows (the file is empty or has only a header); check data.path"
@@ -95,8 +99,8 @@ def split_names(values: pd.Series, where: str) -> pd.Series:
 
 def read_texts(path: Path, text_column: str) -> list[str]:
     """The non-empty texts of a local CSV/TSV/parquet file (e.g. data.unlabeled_path)."""
-    if not path.is_file():
-        raise SourceError(f"{path}: file not found; point data.unlabeled_path at a local table")
+    if problem := not_a_file(path):
+        raise SourceError(f"{path}: {problem}; point data.unlabeled_path at a local table")
     frame = read_table(path, shown=str(path))
     if text_column not in frame.columns:
         raise SourceError(
@@ -155,6 +159,21 @@ def _check_columns(frame: pd.DataFrame, shown: str, sep: str, wanted: list[str])
     )
 
 
+def _check_repeated(frame: pd.DataFrame, shown: str, wanted: list[str]) -> None:
+    """A column the pipeline reads, named twice in the header: which copy is meant cannot be
+    known, so none is taken."""
+    counts = dict(frame.attrs.get(REPEATED_COLUMNS, {}))
+    for name, n in frame.columns.value_counts().items():  # typed tables keep both names
+        if n > 1:
+            counts[str(name)] = int(n)
+    for name in wanted:
+        if name in counts:
+            raise SourceError(
+                f"{shown}: the header names column {excerpt(name)!r} {counts[name]} times; "
+                "which one is meant cannot be known: rename or remove the other(s)"
+            )
+
+
 def _check_types(frame: pd.DataFrame, shown: str, text_col: str, label_col: str) -> None:
     """Typed tables (parquet) can hold numbers where text is expected, or lists as labels:
     stop with the column and the type found instead of cleaning str(1.5) as a review."""
@@ -206,15 +225,11 @@ def _parse_table(
             head = source[: textfile.SNIFF_CHARS * 4].decode(encoding, errors="replace")
             sep = "\t" if ".tsv" in lower else textfile.sniff_delimiter(head, shown)
         # bytes the encoding cannot read become U+FFFD; clean counts and reports those rows
-        return pd.read_csv(
-            io.BytesIO(source),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding,
-            encoding_errors="replace",
-            **options,
-        )
+        read = dict(sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+        frame = pd.read_csv(io.BytesIO(source), encoding_errors="replace", **read, **options)
+        if options.get("header", "infer") is not None:
+            frame.attrs[REPEATED_COLUMNS] = _repeated_header_names(frame, source, read)
+        return frame
     except textfile.FormatUnknown as err:
         raise SourceError(str(err)) from None
     except pd.errors.EmptyDataError:
@@ -225,6 +240,20 @@ def _parse_table(
         raise SourceError(
             f"{shown}: could not be read as a table: {excerpt(str(err), 300)}"
         ) from err
+
+
+def _repeated_header_names(frame: pd.DataFrame, source: bytes, read: dict) -> dict[str, int]:
+    """Names the header gives more than once, with how often. pandas renames the copies
+    ("label", "label.1"), so the header line is read again, only when such a name shows up."""
+    names = {str(c) for c in frame.columns}
+    copies = (_COPY_NAME.fullmatch(n) for n in names)
+    if not any(m and m.group(1) in names for m in copies):
+        return {}
+    header = pd.read_csv(
+        io.BytesIO(source), header=None, nrows=1, encoding_errors="replace", **read
+    )
+    given = [str(v) for v in header.iloc[0].tolist()]
+    return {n: given.count(n) for n in set(given) if given.count(n) > 1}
 
 
 def _junk(name: str) -> bool:

@@ -15,6 +15,7 @@ from birnn.files import exclusive_lock
 from birnn.redact import redact_text
 
 SQLITE_PREFIX = "sqlite:///"
+MLFLOW_TABLES = {"experiments", "alembic_version"}  # either one: the file is MLflow's
 # DVC runs `dvc exp run --queue` / `--temp` in <project>/.dvc/tmp/exps/[standalone/]tmpXXXX
 DVC_EXPERIMENTS_TMP = (".dvc", "tmp", "exps")
 
@@ -90,6 +91,34 @@ def store_problem(uri: str) -> str | None:
             f"the tracking store {shown_uri(uri)} is not writable ({err.strerror}): make "
             f"{db.parent} writable, or point tracking.uri (or MLFLOW_TRACKING_URI) elsewhere"
         )
+    if why := not_an_mlflow_database(db):
+        return (
+            f"the tracking store {shown_uri(uri)} is not a valid MLflow sqlite database "
+            f"({why}): move {db} aside to start a fresh store there (`birnn log-runs` then "
+            "replays this project's runs into it), or point tracking.uri (or "
+            "MLFLOW_TRACKING_URI) elsewhere"
+        )
+    return None
+
+
+def not_an_mlflow_database(db: Path) -> str | None:
+    """Why an existing store file is no MLflow database (overwritten, truncated, another
+    program's), or None; an empty or missing file is one MLflow creates."""
+    import sqlite3
+
+    if not db.is_file() or db.stat().st_size == 0:
+        return None
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)
+        ) as con:
+            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:
+        return None  # locked or busy: a writer holds it, which says nothing against it
+    except sqlite3.DatabaseError as err:
+        return str(err)
+    if tables and not tables & MLFLOW_TABLES:
+        return f"an sqlite database without MLflow's tables: {sorted(tables)[:5]}"
     return None
 
 

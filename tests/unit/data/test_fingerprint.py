@@ -41,6 +41,26 @@ def test_a_missing_file_names_the_key_and_the_path(tmp_path):
         fingerprint.unlabeled(DataParams(unlabeled_path=str(tmp_path / "u.csv")))
 
 
+@pytest.mark.parametrize(
+    "make, says",
+    [
+        (lambda p: p.mkdir(), r"is a directory, not a file"),
+        (os.mkfifo, r"is a named pipe \(FIFO\), not a regular file.*save it to a file"),
+        (lambda p: p.symlink_to(p.with_name("gone.csv")), r"is a link to .*gone.csv.*not exist"),
+    ],
+)
+def test_a_path_that_is_not_a_file_says_what_it_is(tmp_path, make, says):
+    path = tmp_path / "data.csv"
+    make(path)
+    for key, data in (
+        ("data.path", DataParams(source="csv", path=str(path))),
+        ("data.unlabeled_path", DataParams(unlabeled_path=str(path))),
+    ):
+        with pytest.raises(SourceError, match=rf"{key}=.*data.csv': {says}") as err:
+            fingerprint.labeled(data) if key == "data.path" else fingerprint.unlabeled(data)
+        assert "not found" not in str(err.value)
+
+
 def test_generated_and_pinned_sources_need_no_request():
     assert fingerprint.labeled(DataParams(source="builtin")) == {"source": "builtin"}
     pinned = DataParams(source="csv", path="http://127.0.0.1:9/x.csv", sha256="AB" * 32)

@@ -155,9 +155,12 @@ def test_disk_full_keeps_the_previous_output_and_says_what_to_do(tmp_path, monke
     err = capsys.readouterr().err
     assert (
         "error: clean: disk full" in err
-        and "free space and run again" in err
+        and "free space there and run again" in err
         and "Traceback" not in err
     )
+    # the output being written and where it is stored, not the temp name beside it
+    assert f"writing {clean_path} (No space left on device), on the filesystem mounted at /" in err
+    assert ".tmp" not in err
     assert (
         clean_path.read_bytes(),
         report_path.read_bytes(),

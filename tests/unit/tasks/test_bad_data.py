@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 from birnn import stages
 from birnn.cli import main
 from birnn.data.sources import SourceError
+from birnn.data.tables import read_texts
 from birnn.layout import Layout
 from birnn.tasks.text.clean import CleanError
 from conftest import tiny_params
@@ -58,6 +60,40 @@ def test_missing_file_names_the_path_and_the_param(tmp_path):
         SourceError, match=r"data.path=.*nope\.csv.*file not found.*point data.path"
     ):
         run(tmp_path, "nope.csv", None)
+
+
+def test_a_folder_or_a_pipe_as_data_path_says_what_it_is(tmp_path, capsys):
+    (tmp_path / "reviews").mkdir()
+    with pytest.raises(SourceError, match=r"data.path=.*reviews': is a directory, not a file"):
+        run(tmp_path, "reviews", None)
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(SourceError, match=r"pipe.csv': is a named pipe \(FIFO\)"):
+        run(tmp_path, "pipe.csv", None)
+    with pytest.raises(SourceError, match=r"unlabeled.csv: is a directory"):
+        (tmp_path / "unlabeled.csv").mkdir()
+        read_texts(tmp_path / "unlabeled.csv", "text")
+    params = tmp_path / "params.yaml"
+    params.write_text(f"data: {{source: csv, path: {tmp_path / 'reviews'}}}\n")
+    assert main(["--params", str(params), "--root", str(tmp_path), "source"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: source: data.path=")
+    assert "is a directory, not a file" in err.strip().splitlines()[-1]
+
+
+def test_a_label_column_named_twice_in_the_header_stops(tmp_path):
+    content = "label,text,label\n" + "".join(f"1,a good film {i},0\n" for i in range(30))
+    with pytest.raises(
+        SourceError, match=r"d.csv: the header names column 'label' 2 times; which one is meant"
+    ):
+        run(tmp_path, "d.csv", content.encode(), through="clean")
+    twice = "text,label,label.1\n" + "".join(f"a good film {i},1,x\n" for i in range(30))
+    twice += "".join(f"a bad film {i},0,y\n" for i in range(30))  # a real 'label.1' column
+    _, report = run(tmp_path, "ok.csv", twice.encode(), through="clean")
+    assert report["rows_out"] == 60
+    extra = "id,id,text,label\n" + "".join(f"1,2,a film {i},{i % 2}\n" for i in range(60))
+    _, report = run(tmp_path, "ids.csv", extra.encode(), through="clean")  # not a column read
+    assert report["rows_out"] == 60
 
 
 def test_empty_file(tmp_path):

@@ -273,3 +273,60 @@ def test_a_text_column_taken_for_labels_gives_a_short_message_naming_the_key():
         resolve_label_map(labels, None)
     assert "is data.label_column the column with the labels?" in str(err.value)
     assert len(str(err.value)) < 2000
+
+
+@pytest.mark.parametrize(
+    "labels, suggested",
+    [
+        (["negative", "neutral", "positive"], "negative: 0, positive: 1, neutral: null"),
+        (["Neg", "neu", "POS"], "neg: 0, pos: 1, neu: null"),
+        (["-1", "0", "1"], "-1: 0, 1: 1, 0: null"),
+        (["0", "1", "2"], "0: 0, 2: 1, 1: null"),
+        (["1", "2", "3", "4", "5"], "1: 0, 2: 0, 4: 1, 5: 1, 3: null"),
+        (["1 star", "3 stars", "5 stars"], "1 star: 0, 5 stars: 1, 3 stars: null"),
+        (
+            ["very negative", "negative", "mixed", "positive", "very positive"],
+            "negative: 0, very negative: 0, positive: 1, very positive: 1, mixed: null",
+        ),
+        (["bad", "good", "irrelevant", "spam"], "bad: 0, good: 1, irrelevant: null, spam: null"),
+        (["cat", "dog", "bird"], "bird: 0, cat: 1, dog: null"),  # nothing read: sorted order
+    ],
+)
+def test_the_three_class_hint_maps_by_what_the_values_mean(labels, suggested):
+    raw = pd.DataFrame({"text": [f"t{i}" for i in range(len(labels))], "label": labels})
+    with pytest.raises(CleanError) as err:
+        clean_table(raw, CleanParams())
+    assert f"'{{{suggested}}}'" in str(err.value)
+    assert "data.classes" not in str(err.value)  # not an option of the params schema
+
+
+def test_a_map_that_drops_every_positive_label_is_warned_about(tmp_path, caplog):
+    from birnn.reporting.verdict import clean_warnings
+
+    labels = ["negative", "neutral", "positive"] * 10
+    raw = pd.DataFrame({"text": [f"text {i}" for i in range(30)], "label": labels})
+    pasted = {"negative": 0, "neutral": 1, "positive": None}  # the map the old hint printed
+    report_path = tmp_path / "clean_report.json"
+    with caplog.at_level("WARNING", logger="birnn"):
+        report = clean(raw, CleanParams(), pasted, tmp_path / "clean.parquet", report_path)
+    [warning] = [w for w in report.warnings if "label_map" in w]
+    assert "['positive'] (10 rows)" in warning and "no positive class" in warning
+    assert "'{negative: 0, positive: 1, neutral: null}'" in warning
+    assert warning in caplog.text and f"data: {warning}" in clean_warnings(report_path)
+
+
+NAMED = ["very negative", "negative", "neutral", "positive", "very positive"]
+
+
+@pytest.mark.parametrize(
+    "labels, label_map",
+    [
+        (NAMED, {"negative": 0, "positive": 1, "neutral": None}),
+        (NAMED, {"very negative": 0, "very positive": 1, "negative": None, "positive": None}),
+        (["1", "2", "3", "4", "5"], {"1": 0, "5": 1}),  # bare numbers: the scale's extremes
+    ],
+)
+def test_a_map_that_keeps_both_polarities_is_not_warned_about(labels, label_map):
+    raw = pd.DataFrame({"text": [f"text {i}" for i in range(10)], "label": labels * 2})
+    _, report = clean_table(raw, CleanParams(), label_map)
+    assert not [w for w in report.warnings if "label_map" in w]

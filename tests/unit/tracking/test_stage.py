@@ -36,6 +36,19 @@ def test_a_store_that_cannot_be_written_says_so_without_a_traceback(
     assert "Traceback" not in caplog.text and "sqlalchemy" not in caplog.text.lower()
 
 
+def test_a_corrupt_store_file_says_so_and_how_to_start_afresh(outputs, tmp_path, monkeypatch):
+    params, paths = outputs
+    db = tmp_path / "mlruns" / "mlflow.db"
+    db.parent.mkdir()
+    db.write_bytes(b"\x00garbage" * 500)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{db}")
+    result = track(params, NAMES, tmp_path / "tracking.json", **paths)
+    assert result["status"] == "failed" and result["not_writable"] is True
+    assert "not a valid MLflow sqlite database" in result["error"] and "aside" in result["error"]
+    assert "reachable" not in result["fix"] and db.read_bytes() == b"\x00garbage" * 500
+    assert (paths["metrics_dir"] / "gru-ave.json").is_file()
+
+
 def test_disabled_tracking_writes_only_its_status(outputs, tmp_path):
     params, paths = outputs
     params = params.model_copy(

@@ -26,6 +26,29 @@ def test_a_read_only_mlruns_folder_is_not_writable(tmp_path):
     assert "not writable" in store_problem(f"sqlite:///{tmp_path}/mlruns/mlflow.db")
 
 
+def test_a_store_file_that_is_no_mlflow_database_says_what_to_do(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "mlruns" / "mlflow.db"
+    db.parent.mkdir()
+    db.write_bytes(b"overwritten by mistake\n" * 100)
+    problem = store_problem(f"sqlite:///{db}")
+    assert "is not a valid MLflow sqlite database (file is not a database)" in problem
+    assert f"move {db} aside" in problem and "tracking.uri" in problem
+    db.unlink()
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE notes (x)")
+    assert "without MLflow's tables: ['notes']" in store_problem(f"sqlite:///{db}")
+    db.write_bytes(b"")  # an empty file is one MLflow fills
+    assert store_problem(f"sqlite:///{db}") is None
+
+
+def test_a_store_mlflow_made_has_no_problem(tmp_path):
+    db = tmp_path / "mlflow.db"
+    mlflow.MlflowClient(f"sqlite:///{db}").search_experiments()
+    assert db.stat().st_size > 0 and store_problem(f"sqlite:///{db}") is None
+
+
 def test_the_shown_uri_is_a_valid_absolute_sqlite_uri(tmp_path, monkeypatch):
     from birnn.redact import redact
 

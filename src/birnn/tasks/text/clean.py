@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from birnn.config import CleanParams
+from birnn.config import CleanParams, DataParams
 from birnn.files import atomic_path, write_json
-from birnn.messages import excerpt
+from birnn.messages import excerpt, excerpts
+from birnn.tasks.text import label_names
 from birnn.tasks.text.tokenize import EMOTICON_PATTERN
 
 DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
@@ -193,13 +194,12 @@ def resolve_label_map(
                 "data.label_column the column with the labels? A label takes a few values "
                 "(0/1, neg/pos, ...); map them with data.label_map"
             )
-        example = ", ".join(
-            f"{excerpt(k, 40)}: {'null' if i > 1 else i}" for i, k in enumerate(sorted(values))
-        )
+        mapping, how = suggestion(values)
         raise CleanError(
             f"the label column holds {len(values)} different values ({shown}), not two: which "
             f"are negative, which positive, which to drop? Set data.label_map, e.g. "
-            f"'{{{example}}}' (null drops a value; dropped rows are counted in the clean report)"
+            f"'{{{_map_text(mapping)}}}' ({how}; null drops a value; dropped rows are counted "
+            f"in the clean report){multiclass_option(len(values))}"
         )
     if {DEFAULT_LABEL_MAP[v] for v in values if v in DEFAULT_LABEL_MAP} == {0, 1}:
         return dict(DEFAULT_LABEL_MAP)
@@ -218,6 +218,44 @@ def resolve_label_map(
             f"data.label_map, e.g. '{{{excerpt(low)}: 0, {excerpt(high)}: 1}}'"
         )
     return dict(DEFAULT_LABEL_MAP)
+
+
+def suggestion(values: set[str]) -> tuple[dict[str, int | None], str]:
+    """A data.label_map to start from, and how it was made: read from the values' names
+    (negative -> 0, positive -> 1, the rest null) when they show both polarities, else the
+    first two values in sorted order."""
+    mapping = label_names.suggested_map(values)
+    if mapping is not None:
+        return mapping, "read from the label names: check it"
+    return {k: (i if i < 2 else None) for i, k in enumerate(sorted(values))}, "in sorted order"
+
+
+def _map_text(mapping: dict[str, int | None]) -> str:
+    return ", ".join(f"{excerpt(k, 40)}: {'null' if v is None else v}" for k, v in mapping.items())
+
+
+def multiclass_option(n_values: int) -> str:
+    # offered only where the params schema has the option
+    if "classes" not in DataParams.model_fields:
+        return ""
+    return f"; or keep all {n_values} classes with data.classes: multiclass"
+
+
+def label_map_warnings(mapping: dict[str, int | None], keys: pd.Series) -> list[str]:
+    """A data.label_map that drops every value of one polarity (e.g. positive: null) trains
+    another task than sentiment, without an error: say so."""
+    counts = keys.value_counts()
+    present = set(counts.index)
+    out = []
+    for polarity, values in label_names.dropped_polarities(mapping, present).items():
+        rows = int(counts[values].sum())
+        fix = label_names.suggested_map(present)
+        hint = f"; for negative vs positive map it as '{{{_map_text(fix)}}}'" if fix else ""
+        out.append(
+            f"data.label_map drops {excerpts(values)} ({rows} rows), the only label(s) that "
+            f"read as {polarity}: the model then learns no {polarity} class{hint}"
+        )
+    return out
 
 
 def map_labels(labels: pd.Series, label_map: dict[str, int | None] | None) -> pd.Series:
@@ -243,6 +281,8 @@ def clean_table(
     mapping = resolve_label_map(raw["label"], label_map)
     present = set(_label_keys(raw["label"]).dropna().unique())
     report.label_map = {k: v for k, v in mapping.items() if k in present}  # what was applied
+    if label_map:
+        report.warnings += label_map_warnings(mapping, _label_keys(raw["label"]).dropna())
     raw_text = raw["text"].astype("string").fillna("")
     frame = pd.DataFrame(
         {"text": normalize_text(raw_text, params), "label": map_labels(raw["label"], mapping)}
