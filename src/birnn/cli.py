@@ -54,6 +54,7 @@ def _main(argv: list[str]) -> int:
         params = load_params(args.params, overrides)
         layout = Layout(Path(args.root))
         with _turn(layout, args.command):
+            _same_run(args, layout)
             return _run(args, params, layout)
     except ParamsError as err:
         print(f"error: {cap(str(err))}", file=sys.stderr)
@@ -86,6 +87,18 @@ def _turn(layout, command: str):
         )
 
     return exclusive_lock(layout.run_lock, on_wait=waiting)
+
+
+def _same_run(args: argparse.Namespace, layout: Layout) -> None:
+    """Under `dvc repro`: the source stage records the run, every later stage checks that
+    params.yaml is still the one it started with (another `dvc exp run` writes it first)."""
+    from birnn import pipeline
+    from birnn.orchestration import dvc_run
+
+    if args.command == "source":  # the first stage of every repro
+        dvc_run.begin(layout.checkpoints_dir, args.params)
+    elif args.command in {s.name for s in pipeline.STAGES}:
+        dvc_run.check(layout.checkpoints_dir, args.params)
 
 
 # commands that are not pipeline stages: {name: (module, help)}

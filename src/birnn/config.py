@@ -263,8 +263,13 @@ class ModelParams(_Strict):
         return self
 
 
+MAX_EPOCHS = 1000  # far beyond what early stopping lets any variant here use
+
+
 class TrainParams(_Strict):
-    epochs: int = Field(6, gt=0)
+    epochs: int = Field(
+        6, gt=0, le=MAX_EPOCHS, description="at most this many; early stopping usually ends sooner"
+    )
     batch_size: int = Field(256, gt=0)
     patience: int = Field(2, ge=0, description="early stopping on val_loss, best weights restored")
     min_delta: float = Field(1e-4, ge=0, description="smallest val_loss drop that counts")
@@ -286,7 +291,8 @@ class TrainParams(_Strict):
         ge=0,
         lt=1,
         description="validation loss must fall this share below the trivial loss (predicting "
-        "the class prior) before patience counts; a variant that never does did not learn. "
+        "the class prior) before patience counts (or rise this share above it: a model getting "
+        "worse); a variant that never falls below did not learn. "
         "null: no such rule (patience counts from the first epoch, every variant is ranked)",
     )
 
@@ -295,7 +301,7 @@ class PretrainParams(_Strict):
     """The pretrain stage: word vectors every variant starts from (model.pretrained)."""
 
     window: int = Field(5, ge=1, description="word2vec context window")
-    epochs: int = Field(10, ge=1, description="passes over the texts")
+    epochs: int = Field(10, ge=1, le=MAX_EPOCHS, description="passes over the texts")
     min_count: int = Field(1, ge=1, description="words seen fewer times keep random vectors")
     skip_gram: bool = Field(True, description="skip-gram (true) or CBOW (false)")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import subprocess
 
 import numpy as np
@@ -153,6 +155,19 @@ def test_a_file_edited_in_place_is_read_again_and_an_unchanged_one_is_not(tmp_pa
     assert "Running stage 'download'" in edited.stdout
     report, _, parts = _outputs(root)
     assert report["rows_out"] == 40 and sum(len(p["y"]) for p in parts.values()) == 40
+    # every label flipped in place: same size, same inode, the modification time set back
+    before = src.stat()
+    swap = {b"positive": b"negative", b"negative": b"positive"}  # the texts use neither word
+    flipped = re.sub(rb"positive|negative", lambda m: swap[m.group()], src.read_bytes())
+    with open(src, "r+b") as fh:
+        fh.write(flipped)
+    os.utime(src, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (src.stat().st_size, src.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert stages_run(_run(["dvc", "repro", "split"], root, env, timeout=300).stdout) >= {
+        "download",
+        "split",
+    }
+    assert (root / "data" / "raw" / "csv.csv").read_bytes() == src.read_bytes()
 
 
 def test_a_bad_param_stops_the_run_before_any_output_is_deleted(tmp_path):

@@ -105,3 +105,21 @@ def test_training_seeds_default_to_the_global_seed():
         parse_params({"variants": {"seeds": [1, 1]}})
     with pytest.raises(ParamsError, match="variants.seeds"):
         parse_params({"variants": {"seeds": []}})
+
+
+@pytest.mark.parametrize("key", ["train", "pretrain"])
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("1001", "less than or equal to 1000"),
+        ("1.0e+9", "less than or equal to 1000"),  # how `dvc exp run -S train.epochs=1e9` writes it
+        ("1.0e+23", "exceeded maximum size"),
+    ],
+)
+def test_epochs_are_bounded_and_the_key_is_named(tmp_path: Path, key, value, why):
+    path = tmp_path / "params.yaml"
+    path.write_text(f"{key}:\n  epochs: {value}\n")
+    with pytest.raises(ParamsError, match=rf"{key}\.epochs: .*{why}"):
+        load_params(path)
+    path.write_text(f"{key}:\n  epochs: 1000\n")
+    assert load_params(path).model_dump()[key]["epochs"] == 1000

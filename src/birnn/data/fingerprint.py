@@ -11,6 +11,8 @@ the validators its server sends (ETag, Last-Modified, Content-Length).
 from __future__ import annotations
 
 import logging
+import os
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -65,10 +67,35 @@ def local_file(path: str | None, key: str, hashes: dict | None = None) -> dict[s
     stat = file.stat()
     hashes = {} if hashes is None else hashes
     known = hashes.get(str(file.resolve()), {})
-    if known.get("bytes") != stat.st_size or known.get("mtime_ns") != stat.st_mtime_ns:
-        known = {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_file(file)}
+    if not _unchanged_since_hashed(known, stat):
+        known = {**_quick_check(stat), "hashed_ns": time.time_ns(), "sha256": sha256_file(file)}
         hashes[str(file.resolve())] = known
     return {"path": str(path), "bytes": stat.st_size, "sha256": known["sha256"]}
+
+
+# timestamps coarser than the clock (FAT: 2 s): a change this close to the hash may not show
+TIMESTAMP_SLACK_NS = 2_000_000_000
+
+
+def _quick_check(stat: os.stat_result) -> dict[str, int]:
+    # the inode change time moves on every write and on setting the mtime back (os.utime,
+    # touch -d), so an edit that keeps size and mtime still shows
+    return {
+        "bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "inode": stat.st_ino,
+        "device": stat.st_dev,
+    }
+
+
+def _unchanged_since_hashed(known: dict[str, Any], stat: os.stat_result) -> bool:
+    """The stored hash still holds: same size, times, inode and device, and no change in the
+    last moments before it was taken (which a coarse timestamp would hide)."""
+    if any(known.get(name) != value for name, value in _quick_check(stat).items()):
+        return False
+    latest_change = max(stat.st_mtime_ns, stat.st_ctime_ns)
+    return known.get("hashed_ns", 0) - latest_change > TIMESTAMP_SLACK_NS
 
 
 def _validators(url: str, proxy: str | None, previous: dict[str, Any] | None) -> dict[str, Any]:

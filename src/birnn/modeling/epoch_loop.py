@@ -26,7 +26,7 @@ from birnn.modeling.checkpoint import (
     save_checkpoint,
     save_weights,
 )
-from birnn.modeling.plateau import left_plateau, trivial_loss
+from birnn.modeling.plateau import patience_counts, trivial_loss
 from birnn.modeling.seeding import epoch_seed, reseed_epoch
 
 # a child of "birnn": the CLI prints it, and the Prefect flow forwards "birnn" to its run logs
@@ -112,9 +112,12 @@ def track_best(state: LoopState, params: TrainParams) -> bool:
         state.best_val_loss, state.best_epoch = val_loss, state.epoch
         state.wait = state.plateau_wait = 0
         return True
-    # patience and learning-rate decay count only once the model has found the signal:
-    # stopping (or slowing) on the initial plateau would end a variant before it learned
-    if left_plateau(state.best_val_loss, state.trivial_val_loss, params.plateau_margin):
+    # patience and learning-rate decay count only off the initial plateau: stopping (or
+    # slowing) on it would end a variant before it learned, but a loss that climbs above it
+    # would otherwise train until train.epochs
+    if patience_counts(
+        val_loss, state.best_val_loss, state.trivial_val_loss, params.plateau_margin
+    ):
         state.wait += 1
         state.plateau_wait += 1
         if params.lr_patience and state.plateau_wait >= params.lr_patience:

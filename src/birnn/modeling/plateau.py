@@ -1,6 +1,7 @@
 """The initial plateau: the validation loss of a model that learned nothing, and whether a
 model has left it. Patience counts only after it, and a variant that never leaves it is
-reported as not learned."""
+reported as not learned. Leaving it upwards counts too: a validation loss clearly above the
+loss of knowing nothing is a model getting worse, not one still looking for the signal."""
 
 from __future__ import annotations
 
@@ -20,3 +21,15 @@ def trivial_loss(labels: np.ndarray, weighted: bool = False) -> float:
 
 def left_plateau(best_val_loss: float, trivial: float, margin: float | None) -> bool:
     return margin is None or best_val_loss < trivial * (1 - margin)
+
+
+def above_plateau(val_loss: float, trivial: float, margin: float | None) -> bool:
+    return margin is not None and val_loss > trivial * (1 + margin)
+
+
+def patience_counts(
+    val_loss: float, best_val_loss: float, trivial: float, margin: float | None
+) -> bool:
+    """Whether an epoch without a new best counts against patience: once the model found the
+    signal, or while it does clearly worse than predicting the class prior."""
+    return left_plateau(best_val_loss, trivial, margin) or above_plateau(val_loss, trivial, margin)

@@ -12,24 +12,51 @@ from birnn.data.sources import SourceError
 from localserver import FileServer
 
 
-def test_a_local_file_is_known_by_content_not_by_its_modification_time(tmp_path):
+def _fingerprinted_file(tmp_path, text: str = "text,label\na,0\n"):
+    """A new file, fingerprinted once: (path, its params, the hashes kept, the fingerprint)."""
     src = tmp_path / "r.csv"
-    src.write_text("text,label\na,0\n")
+    src.write_text(text)
     data = DataParams(source="csv", path=str(src))
     hashes: dict = {}
-    first = fingerprint.labeled(data, hashes=hashes)
+    return src, data, hashes, fingerprint.labeled(data, hashes=hashes)
+
+
+def _hashed_long_after_it_was_written(hashes: dict, src) -> None:
+    known = hashes[str(src.resolve())]
+    known["hashed_ns"] = known.get("hashed_ns", 0) + 10**10
+
+
+def test_a_local_file_is_known_by_content_not_by_its_modification_time(tmp_path):
+    src, data, hashes, first = _fingerprinted_file(tmp_path)
     os.utime(src, ns=(1, 1))  # touched, same bytes
     assert fingerprint.labeled(data, hashes=hashes) == first
     src.write_text("text,label\nb,1\n")  # edited in place, same size
     assert fingerprint.labeled(data, hashes=hashes)["sha256"] != first["sha256"]
 
 
-def test_an_unchanged_file_is_not_hashed_again(tmp_path, monkeypatch):
-    src = tmp_path / "r.csv"
-    src.write_text("text,label\na,0\n")
-    data = DataParams(source="csv", path=str(src))
-    hashes: dict = {}
+def test_every_label_flipped_in_place_with_the_mtime_restored_is_seen(tmp_path):
+    src, data, hashes, first = _fingerprinted_file(tmp_path, "text,label\ngood,1\nbad,0\n")
+    _hashed_long_after_it_was_written(hashes, src)
+    before = src.stat()
+    with open(src, "r+b") as fh:  # same size, same inode: what an in-place editor does
+        fh.write(b"text,label\ngood,0\nbad,1\n")
+    os.utime(src, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert src.stat().st_size == before.st_size and src.stat().st_mtime_ns == before.st_mtime_ns
+    assert fingerprint.labeled(data, hashes=hashes)["sha256"] != first["sha256"]
+
+
+def test_a_file_changed_just_before_it_was_hashed_is_hashed_again(tmp_path, monkeypatch):
+    # a timestamp coarser than the clock could hide a second same-size write in that moment
+    src, data, hashes, _ = _fingerprinted_file(tmp_path)
+    hashed = []
+    monkeypatch.setattr(fingerprint, "sha256_file", lambda path: hashed.append(path) or "x")
     fingerprint.labeled(data, hashes=hashes)
+    assert hashed == [src]
+
+
+def test_an_unchanged_file_is_not_hashed_again(tmp_path, monkeypatch):
+    src, data, hashes, _ = _fingerprinted_file(tmp_path)
+    _hashed_long_after_it_was_written(hashes, src)
     monkeypatch.setattr(fingerprint, "sha256_file", lambda _: pytest.fail("hashed again"))
     fingerprint.labeled(data, hashes=hashes)
 

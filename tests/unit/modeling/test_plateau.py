@@ -59,3 +59,56 @@ def test_no_early_stop_on_the_initial_plateau_and_a_variant_that_never_leaves_it
     )
     assert result["status"] == "did_not_learn" and "never fell clearly below" in result["reason"]
     assert result["val_accuracy"] is not None and (tmp_path / "p.npy").is_file()
+
+
+def test_patience_counts_once_the_loss_climbs_clearly_above_the_plateau():
+    """A model that gets worse from the first epoch never falls below the trivial loss: it must
+    still stop after ``patience`` epochs above it, not train until train.epochs."""
+    from birnn.config import TrainParams
+    from birnn.modeling.checkpoint import LoopState
+    from birnn.modeling.epoch_loop import track_best
+
+    params = TrainParams(epochs=1000, patience=2, plateau_margin=0.02)
+    state = LoopState("f", trivial_val_loss=np.log(2))
+    for val_loss in (0.70, 0.80, 0.95, 1.20, 1.50, 1.70):
+        state.history.setdefault("val_loss", []).append(val_loss)
+        state.epoch += 1
+        track_best(state, params)
+        if state.wait >= params.patience:
+            break
+    assert state.epoch == 3 and state.best_epoch == 1
+
+
+def test_a_training_whose_validation_loss_rises_from_the_start_stops_within_patience(tmp_path):
+    """Noise labels and a large learning rate: the model memorises the training rows and its
+    validation loss climbs from the first epoch."""
+    from birnn.config import ModelParams, TrainParams
+    from birnn.modeling import train
+
+    rng = np.random.default_rng(1)
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    for name, n in (("train", 256), ("val", 128), ("test", 64)):
+        np.savez(
+            processed / f"{name}.npz",
+            x=rng.integers(2, 300, size=(n, 8)).astype(np.int32),
+            y=rng.integers(0, 2, n).astype(np.int8),
+            row=np.arange(n),
+        )
+    words = [f"w{i}" for i in range(298)]
+    (processed / "vocab.json").write_text(json.dumps({"words": words, "max_len": 8}))
+    patience, epochs = 2, 60
+    summary = train.train_variant(
+        processed,
+        "gru-concat",
+        ModelParams(embedding_dim=32, units=32, pretrained="none"),
+        TrainParams(epochs=epochs, batch_size=32, patience=patience, learning_rate=0.02),
+        tiny_params().clean,
+        3,
+        tmp_path / "model",
+        tmp_path / "curve.csv",
+        tmp_path / "checkpoints",
+    )
+    history = json.loads((tmp_path / "model" / "history.json").read_text())
+    assert history["val_loss"][-1] > history["val_loss"][0]
+    assert summary.epochs_run <= patience + 4 and summary.learned is False
