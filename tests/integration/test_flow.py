@@ -113,7 +113,7 @@ def test_first_run_does_every_stage_with_recognisable_task_names(twice):
         "tokenize",
         "split",
         "pretrain",
-        "baseline",
+        "baseline tfidf-logreg",
         "compare",
         *(f"train {v}" for v in VARIANTS),
     ]:
@@ -132,7 +132,7 @@ def test_second_run_waits_for_the_first_then_skips_every_finished_task(twice):
         "clean",
         "tokenize",
         "split",
-        "baseline",
+        "baseline tfidf-logreg",
         "compare",
         *(f"train {v}" for v in VARIANTS),
     ]:

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import birnn.tasks.text.label_names as label_names
 from birnn.config import CleanParams, DataParams
 from birnn.files import atomic_path, write_json
 from birnn.messages import excerpt, excerpts
-from birnn.tasks.text import label_names
 from birnn.tasks.text.tokenize import EMOTICON_PATTERN
 
 DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
