@@ -7,7 +7,11 @@ import os
 import signal
 import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -32,3 +36,19 @@ def stop_process(proc: subprocess.Popen, grace: float) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
+    """Seconds until ``url`` answers 200; the test fails with the log's tail when ``proc``
+    exits first or ``timeout`` passes."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            pytest.fail(f"{url}: process exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"{url} not up after {timeout}s:\n{log.read_text()[-3000:]}")

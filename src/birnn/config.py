@@ -27,6 +27,11 @@ CELLS = ("lstm", "gru", "simple_rnn")
 UNIDIRECTIONAL = "uni"  # the variant-name suffix of one-way reference models
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 MAX_SEED = 2**32 - 1
+# a generated corpus is built in memory: past this a typo (1e20) would be a MemoryError
+MAX_GENERATED_ROWS = 10_000_000
+# far beyond any real params file; a YAML alias bomb expands past them
+MAX_PARAM_VALUES = 100_000
+MAX_PARAM_DEPTH = 32
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
@@ -91,10 +96,14 @@ class RemotesParams(_Strict):
 
 class DataParams(_Strict):
     source: Source = "builtin"
-    builtin_size: int = Field(12_000, gt=0, description="rows of the generated corpus")
+    builtin_size: int = Field(
+        12_000, gt=0, le=MAX_GENERATED_ROWS, description="rows of the generated corpus"
+    )
     builtin_label_noise: float = Field(0.05, ge=0, lt=0.5, description="share of flipped labels")
     # cumsum (cumsum.py): per-timestep labels of random sequences, threshold = length / 4
-    cumsum_rows: int = Field(6_000, gt=0, description="sequences generated (cumsum only)")
+    cumsum_rows: int = Field(
+        6_000, gt=0, le=MAX_GENERATED_ROWS, description="sequences generated (cumsum only)"
+    )
     cumsum_length: int = Field(
         10, ge=2, le=1000, description="timesteps per sequence (cumsum only)"
     )
@@ -479,7 +488,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep:
             raise ParamsError(f"--set expects KEY=VALUE, got {pair!r}")
-        out[key.strip()] = yaml.safe_load(value)
+        out[key.strip()] = read_yaml(value, f"--set {key.strip()}")
     return out
 
 
@@ -489,11 +498,9 @@ def load_params(
     """Read, merge dotted overrides ({'train.epochs': 2}) and validate params.yaml."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise ParamsError(f"{path}: params file not found (run from the project root)") from None
-    except yaml.YAMLError as err:
-        raise ParamsError(f"{path}: not valid YAML: {err}") from None
     if not raw:
         logging.getLogger("birnn").warning(
             "%s is empty: every param takes its default (the builtin corpus); copy the "
@@ -504,6 +511,49 @@ def load_params(
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)
     return parse_params(raw, origin=str(path))
+
+
+def read_yaml(text: str, origin: str) -> Any:
+    """YAML params text as Python values, refused when its aliases expand past what a params
+    file holds: validation would walk every expanded copy (minutes, gigabytes)."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{origin}: not valid YAML: {err}") from None
+    except RecursionError:
+        raise ParamsError(
+            f"{origin}: nested too deeply to be params; check its indentation and brackets"
+        ) from None
+    _count_values(value, origin, {}, depth=0)
+    return value
+
+
+def _count_values(value: Any, origin: str, counted: dict[int, int | None], depth: int) -> int:
+    """How many values ``value`` expands to; a value shared through an alias is walked once,
+    so the count costs what the file holds, not what it expands to."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    if depth > MAX_PARAM_DEPTH:
+        raise ParamsError(
+            f"{origin}: nested deeper than {MAX_PARAM_DEPTH} levels, which no param is; check its "
+            "indentation and brackets"
+        )
+    key = id(value)
+    if key in counted:
+        if counted[key] is None:
+            raise ParamsError(f"{origin}: a YAML alias refers to itself; write the value out")
+        return counted[key]
+    counted[key] = None  # being counted: meeting it again below means a cycle
+    children = value.values() if isinstance(value, dict) else value
+    total = 1 + sum(_count_values(child, origin, counted, depth + 1) for child in children)
+    if total > MAX_PARAM_VALUES:
+        raise ParamsError(
+            f"{origin}: expands to more than {MAX_PARAM_VALUES:,} values (a YAML alias, *name, "
+            "counts once per use); params hold far fewer: write the values out without nesting "
+            "aliases"
+        )
+    counted[key] = total
+    return total
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

@@ -11,9 +11,7 @@ downloads one. Without it the browser test fails, saying how to install it.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -26,6 +24,7 @@ from conftest import REPO
 from integration.test_pipeline import _copy_project, _env, _run
 from processes import free_port as _free_port
 from processes import start_process, stop_process
+from processes import wait_http as _wait_http
 
 pytestmark = pytest.mark.integration
 
@@ -33,20 +32,6 @@ VARIANTS = ["lstm-concat", "gru-concat"]
 EXPERIMENT = "birnn-builtin"
 REGISTERED = "builtin-sentiment"
 BIN = Path(sys.executable).parent
-
-
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if proc.poll() is not None:
-            pytest.fail(f"{url}: process exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return time.monotonic() - started
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"{url} not up after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 def _api(base: str, endpoint: str, body: dict | None = None, **query) -> dict:
@@ -239,10 +224,13 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
     assert [r["text"] for r in rows] == [
         "not bad at all",
         "I do not recommend this product",
+        "",
         "the acting was great",
     ]
-    assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in rows)
-    assert all(r["label_name"] == str(r["label"]) for r in rows)  # builtin labels have no names
+    assert [r["empty"] for r in rows] == [False, False, True, False]  # answered, not dropped
+    labelled = [r for r in rows if not r["empty"]]
+    assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in labelled)
+    assert all(r["label_name"] == str(r["label"]) for r in labelled)  # builtin: no label names
     assert f"models:/{REGISTERED}@champion" in proc.stderr
 
 

@@ -37,6 +37,9 @@ from birnn.config import ParamsError, load_params, parse_params
         # negative or zero sizes
         ({"data": {"builtin_size": 0}}, "data.builtin_size"),
         ({"data": {"builtin_size": -5}}, "data.builtin_size"),
+        ({"data": {"builtin_size": 10**20}}, "data.builtin_size"),  # OverflowError, unbounded
+        ({"data": {"builtin_size": 2 * 10**9}}, "data.builtin_size"),  # MemoryError, unbounded
+        ({"data": {"cumsum_rows": 10**20}}, "data.cumsum_rows"),
         ({"data": {"max_rows": 0}}, "data.max_rows"),
         ({"split": {"vocab_size": 2}}, "split.vocab_size"),
         ({"split": {"max_len_cap": 0}}, "split.max_len_cap"),
@@ -125,3 +128,46 @@ def test_cli_prints_one_clear_error_and_exits_2(tmp_path: Path, capsys):
         )
         == 0
     )
+
+
+def _alias_bomb(levels: int) -> str:
+    """variants.cells as YAML anchors each used ten times by the next: 10**levels values."""
+    nested = ["&a0 [" + ", ".join(["lstm"] * 10) + "]"]
+    for level in range(1, levels):
+        nested.append(f"&a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    return "variants:\n  cells: [" + ", ".join(nested) + "]\n"
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (_alias_bomb(6), "expands to more than 100,000 values"),
+        (_alias_bomb(7), "expands to more than 100,000 values"),
+        (_alias_bomb(9), "expands to more than 100,000 values"),
+        ("variants:\n  cells: &me [gru, *me]\n", "a YAML alias refers to itself"),
+        ("seed: " + "[" * 40 + "]" * 40 + "\n", "nested deeper than 32 levels"),
+        ("seed: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+)
+def test_params_that_expand_beyond_any_params_file_stop_at_once(tmp_path, capsys, text, says):
+    import time
+
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    started = time.monotonic()
+    assert main(["--params", str(path), "variants"]) == 2
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert err.startswith(f"error: {path}: ") and says in err and len(err.splitlines()) == 1
+
+
+def test_an_alias_bomb_in_a_set_value_stops_too(capsys):
+    bomb = _alias_bomb(7).split("cells: ")[1].strip()
+    assert main(["--set", f"variants.cells={bomb}", "variants"]) == 2
+    assert "--set variants.cells: expands to more than" in capsys.readouterr().err
+
+
+def test_aliases_a_params_file_uses_sensibly_still_load(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("variants:\n  cells: &cells [gru]\n  unidirectional: *cells\n")
+    assert load_params(path).variants.unidirectional == ["gru"]

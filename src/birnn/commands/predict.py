@@ -10,36 +10,75 @@ from pathlib import Path
 from birnn.messages import excerpt
 
 ECHO_CHARS = 200  # predict echoes each input this far, so a 5 MB text is not printed back
+EMPTY = "(empty)"  # the label column of a blank text
 
 
 def command(args: argparse.Namespace, params, layout) -> int:
     """Label texts with --model (a folder or a models:/ URI), else the registry's champion,
-    else the best variant of reports/comparison.json."""
-    import json
-
+    else the best variant of reports/comparison.json. One answer per text, in order; a blank
+    text is answered as empty, not labelled."""
     texts = list(args.texts)
     if args.file:
-        lines = _read_lines(Path(args.file))
-        texts += [line for line in lines if line.strip()]
+        texts += _read_lines(Path(args.file))
     if not texts:
-        print("error: predict: give texts as arguments or --file PATH", file=sys.stderr)
+        where = f"--file {args.file} has no lines" if args.file else "no text given"
+        print(f"error: predict: {where}; give texts as arguments or --file PATH", file=sys.stderr)
         return 2
-    for label, probability, name, text in _label(args.model, texts, params, layout):
-        shown = excerpt(text, ECHO_CHARS)  # identifies the input, not a copy of it
-        if args.json:
-            row = {
-                "label": int(label),
-                "label_name": name,
-                "probability": round(float(probability), 4),
-            }
-            print(json.dumps({**row, "text": shown}))
-        else:
-            print(f"{name}\t{float(probability):.4f}\t{shown}")
+    to_label = [text for text in texts if not is_empty(text)]
+    labelled = iter(_label(args.model, to_label, params, layout) if to_label else [])
+    for text in texts:
+        answer = None if is_empty(text) else next(labelled)
+        print(_json_row(answer, text) if args.json else _tab_row(answer, text))
+    if empty := len(texts) - len(to_label):
+        print(
+            f'predict: {empty} of {len(texts)} text(s) empty (blank line or ""): answered '
+            f"{EMPTY!r}, not labelled",
+            file=sys.stderr,
+        )
     return 0
 
 
+def is_empty(text: str) -> bool:
+    """Nothing to label: no characters but whitespace (the model would answer its bias)."""
+    return not text.strip()
+
+
+def _tab_row(answer: tuple | None, text: str) -> str:
+    shown = _one_line(excerpt(text, ECHO_CHARS))  # identifies the input, not a copy of it
+    if answer is None:
+        return f"{EMPTY}\t\t{shown}"
+    _, probability, name, _ = answer
+    return f"{name}\t{float(probability):.4f}\t{shown}"
+
+
+def _json_row(answer: tuple | None, text: str) -> str:
+    import json
+
+    row = {"label": None, "label_name": None, "probability": None, "empty": True}
+    if answer is not None:
+        label, probability, name, _ = answer
+        row = {
+            "label": int(label),
+            "label_name": name,
+            "probability": round(float(probability), 4),
+            "empty": False,
+        }
+    return json.dumps({**row, "text": excerpt(text, ECHO_CHARS)})
+
+
+# what str.splitlines breaks on besides \n: echoed as escapes, so one answer stays one line
+_LINE_BREAKS = {
+    ord(c): c.encode("unicode_escape").decode() for c in "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+}
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
+
+
 def _read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 (or BOM-marked) text file; other bytes are an error naming it."""
+    """The lines of a UTF-8 (or BOM-marked) text file, split on \\n and \\r\\n only: a form
+    feed or U+2028 inside a line is text, not a line break. Other bytes are an error naming it."""
     from birnn.data.textfile import FormatUnknown, detect_encoding
 
     data = path.read_bytes()
@@ -51,7 +90,10 @@ def _read_lines(path: Path) -> list[str]:
             f"--file {path}: not UTF-8 text (byte 0x{data[err]:02x} at offset {err}); save it "
             "as UTF-8, one text per line"
         ) from None
-    return data.decode(encoding).splitlines()
+    lines = data.decode(encoding).split("\n")
+    if lines[-1] == "":  # the newline that ends the last line starts no new one
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _first_bad_byte(data: bytes) -> int:
@@ -81,7 +123,11 @@ def _label(
             tracking.load_model(model, params) if model else tracking.champion_model(params)
         )
     if pyfunc_model is not None:
-        out = pyfunc_model.predict(texts)
+        import pandas as pd
+
+        from birnn.serving.pyfunc import TEXT_COLUMN
+
+        out = pyfunc_model.predict(pd.DataFrame({TEXT_COLUMN: texts}))
         # a model logged before label names were recorded answers 0/1 only
         names = out["label_name"] if "label_name" in out else [str(int(y)) for y in out["label"]]
         return list(zip(out["label"], out["probability"], names, texts))
@@ -98,4 +144,11 @@ def _best_model_dir(layout) -> Path:
     comparison = layout.comparison_path
     if not comparison.is_file():
         raise FileNotFoundError(f"{comparison} not found: run the pipeline first or pass --model")
-    return layout.model_dir(read_json(comparison)["best_variant"])
+    best = read_json(comparison).get("best_variant")
+    if not best:
+        raise ValueError(
+            f"{comparison} names no best variant: no recurrent variant learned (why: "
+            f"{comparison.with_suffix('.md')}); train again with more epochs or another learning "
+            "rate, or pass --model models/<variant>"
+        )
+    return layout.model_dir(best)

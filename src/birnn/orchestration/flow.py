@@ -312,6 +312,15 @@ def run_pipeline(**parameters: Any) -> tuple[State, str | None]:
         return pipeline(**parameters, return_state=True), degraded
 
 
+def _best_line(summary: dict, layout: Layout) -> str:
+    if summary.get("best_variant") is None:
+        return (
+            "best variant: none, no recurrent variant learned or finished (why: "
+            f"{layout.comparison_path.with_suffix('.md')})"
+        )
+    return f"best variant: {summary['best_variant']} (test accuracy {summary['best_accuracy']:.4f})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """0: done; 1: failed (a variant, a stage, params); 3 (EXIT_DEGRADED): done, every output
     written, but on a temporary Prefect API because PREFECT_API_URL's server did not answer."""
@@ -330,10 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         params_file=args.params, root=args.root, overrides=overrides or None
     )
     if state.is_completed():
-        summary = state.result()
-        print(
-            f"best variant: {summary['best_variant']} (test accuracy {summary['best_accuracy']:.4f})"
-        )
+        print(_best_line(state.result(), Layout(Path(args.root))))
         code = EXIT_DEGRADED if degraded else 0
     else:
         print(f"flow {state.name}: {state.message}", file=sys.stderr)

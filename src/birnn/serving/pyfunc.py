@@ -13,34 +13,61 @@ from typing import Any
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
+
+from birnn.messages import excerpt, excerpts
 
 ARTIFACT_KEY = "variant_dir"
 TEXT_COLUMN = "text"
 
 
-def texts_from_input(model_input: Any) -> list[Any]:
-    """DataFrame (column ``text``, else its only column), Series, list/array of str, or one str.
+def texts_from_input(model_input: Any) -> list[str]:
+    """The texts of a request: a DataFrame's column ``text`` (other columns are not read), a
+    dict with the key ``text``, a Series/list/array of str, or one str.
 
-    Values are passed on as they are: the Predictor turns None/NaN/bytes into text itself.
+    Anything else (no ``text`` column, a number, null, a boolean, a list in a cell) is refused
+    with MLflow's INVALID_PARAMETER_VALUE, which the scoring server answers with HTTP 400:
+    scoring it would answer for a text nobody sent.
     """
+    values = _values_from_input(model_input)
+    for row, value in enumerate(values):
+        if not isinstance(value, str):
+            raise _refused(
+                f"row {row} of column {TEXT_COLUMN!r} is {_described(value)}, not text; send "
+                f"one string per row"
+            )
+    return values
+
+
+def _values_from_input(model_input: Any) -> list[Any]:
     if isinstance(model_input, pd.DataFrame):
-        if TEXT_COLUMN in model_input.columns:
-            column = model_input[TEXT_COLUMN]
-        elif model_input.shape[1] == 1:
-            column = model_input.iloc[:, 0]
-        else:
-            raise ValueError(f"expected a column {TEXT_COLUMN!r}, got {list(model_input.columns)}")
-        return column.tolist()
-    if isinstance(model_input, dict) and TEXT_COLUMN in model_input:
-        return texts_from_input(model_input[TEXT_COLUMN])
+        if TEXT_COLUMN not in model_input.columns:
+            raise _refused(
+                f"expected a column {TEXT_COLUMN!r}, got {excerpts(list(model_input.columns))}"
+            )
+        return model_input[TEXT_COLUMN].tolist()
+    if isinstance(model_input, dict):
+        if TEXT_COLUMN not in model_input:
+            raise _refused(f"expected the key {TEXT_COLUMN!r}, got {excerpts(list(model_input))}")
+        return _values_from_input(model_input[TEXT_COLUMN])
     if isinstance(model_input, str):
         return [model_input]
     if isinstance(model_input, (pd.Series, np.ndarray, list, tuple)):
-        return list(np.asarray(model_input, dtype=object).reshape(-1))
-    raise TypeError(
+        return list(model_input.tolist() if hasattr(model_input, "tolist") else model_input)
+    raise _refused(
         f"expected texts as a DataFrame column {TEXT_COLUMN!r} or a list of str, "
         f"got {type(model_input).__name__}"
     )
+
+
+def _described(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "null"
+    return f"{type(value).__name__} {excerpt(value, 40)}"
+
+
+def _refused(message: str) -> MlflowException:
+    return MlflowException.invalid_parameter_value(f"model input: {message}")
 
 
 class SentimentModel(mlflow.pyfunc.PythonModel):

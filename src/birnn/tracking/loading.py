@@ -7,10 +7,12 @@ import os
 from pathlib import Path
 
 from birnn.config import Params
+from birnn.messages import excerpt
 from birnn.redact import redact_text
 from birnn.tracking.champion import CHAMPION_ALIAS, champion_uri
 from birnn.tracking.store import (
     registered_model_name,
+    shown_uri,
     sqlite_path,
     store_problem,
     tracking_uri,
@@ -79,10 +81,20 @@ def _champion_version(mlflow, name: str, uri: str):
 
 
 def load_model(model_uri: str, params: Params | None = None):
-    """Any logged variant model (models:/..., runs:/...) as a pyfunc model."""
+    """Any logged variant model (models:/..., runs:/...) as a pyfunc model; a URI the store
+    does not know is a ValueError that names it and says where the registered ones are listed."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
+    from mlflow.exceptions import MlflowException
 
-    if params is not None:
-        mlflow.set_tracking_uri(tracking_uri(params))
-    return mlflow.pyfunc.load_model(model_uri)
+    uri = tracking_uri(params) if params is not None else mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        return mlflow.pyfunc.load_model(model_uri)
+    except MlflowException as err:
+        reason = redact_text(str(err.message)).splitlines()[0] if str(err.message) else "unknown"
+        raise ValueError(
+            f"--model {model_uri}: not loadable from {shown_uri(uri)} ({excerpt(reason, 300)}); "
+            "the registered models and versions are in the MLflow UI (`make ui`, Models tab), "
+            "or pass --model models/<variant>"
+        ) from None

@@ -48,13 +48,16 @@ def requirements() -> list[str]:
 
 
 def text_signature():
-    """One unnamed string column in, so both a DataFrame column `text` and a plain list of texts
-    are accepted; label, probability and label name out."""
+    """A required string column `text` in: MLflow itself refuses a request without it (an
+    unnamed column would let it score whatever column comes first); label, probability and
+    label name out."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
+    from birnn.serving.pyfunc import TEXT_COLUMN
+
     return ModelSignature(
-        inputs=Schema([ColSpec("string")]),
+        inputs=Schema([ColSpec("string", TEXT_COLUMN, required=True)]),
         outputs=Schema(
             [
                 ColSpec("long", "label"),

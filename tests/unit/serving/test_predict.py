@@ -65,7 +65,7 @@ def test_a_model_trained_on_named_labels_answers_with_the_names(csv_project, tmp
 
     assert main([*cli, "--model", str(folder), "--json", "not bad at all"]) == 0
     row = json.loads(capsys.readouterr().out)
-    assert set(row) == {"label", "label_name", "probability", "text"}
+    assert set(row) == {"label", "label_name", "probability", "empty", "text"}
     assert row["label_name"] == ["negative", "positive"][row["label"]]
 
 

@@ -82,33 +82,6 @@ def project_outputs(root) -> dict:
 @pytest.fixture(scope="session")
 def logged(tmp_path_factory):
     """One tiny real variant (+ baseline), compared and logged to a temp sqlite store."""
-    from birnn import stages
-    from conftest import tiny_params
+    from tracked import log_tiny_project
 
-    root = tmp_path_factory.mktemp("tracked")
-    params = tiny_params(
-        variants={
-            "cells": ["gru"],
-            "merge_modes": ["concat"],
-            "unidirectional": [],
-            "seeds": [7, 8],
-        },
-        train={"epochs": 1},
-        tracking={"uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "artifacts")},
-    )
-    layout = Layout(root)
-    for step in (
-        stages.run_download,
-        stages.run_clean,
-        stages.run_tokenize,
-        stages.run_split,
-        stages.run_baseline,
-    ):
-        step(params, layout)
-    stages.run_train(params, layout, "gru-concat")
-    stages.run_evaluate(params, layout, "gru-concat")
-    stages.run_compare(params, layout)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        result = stages.run_track(params, layout)
-    return params, layout, result
+    return log_tiny_project(tmp_path_factory.mktemp("tracked"))

@@ -1,5 +1,6 @@
 """Each variant as a pyfunc model that reads raw text."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +24,15 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
         "label_name",
     ]
     texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
-    as_list = model.predict(texts)
+    as_series = model.predict(pd.Series(texts, name="text"))
     as_frame = model.predict(pd.DataFrame({"text": texts}))
     expected = Predictor.from_dir(layout.model_dir("gru-concat")).probabilities(texts)
-    np.testing.assert_allclose(as_list["probability"], expected, rtol=1e-5)
+    np.testing.assert_allclose(as_series["probability"], expected, rtol=1e-5)
     np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
-    assert list(as_list["label"]) == [int(p >= 0.5) for p in expected]
-    assert list(as_list["label_name"]) == [str(y) for y in as_list["label"]]  # builtin: no names
+    assert list(as_series["label"]) == [int(p >= 0.5) for p in expected]
+    assert list(as_series["label_name"]) == [
+        str(y) for y in as_series["label"]
+    ]  # builtin: no names
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
     assert (local / "input_example.json").is_file() and (
         local / "code" / "birnn" / "serving" / "predict.py"
@@ -43,8 +46,38 @@ def test_requirements_pin_the_installed_versions():
     assert pinned["mlflow"] == mlflow.__version__
 
 
-def test_pyfunc_input_keeps_raw_values_for_the_predictor():
+@pytest.mark.parametrize(
+    "request_input, says",
+    [
+        (pd.DataFrame({"id": ["x"], "review": ["not bad"]}), "expected a column 'text'"),
+        (pd.DataFrame({"text": ["ok", None]}), "row 1 of column 'text' is null"),
+        (pd.DataFrame({"text": [float("nan")]}), "row 0 of column 'text' is null"),
+        (pd.DataFrame({"text": [5]}), "is int 5"),
+        (pd.DataFrame({"text": [True]}), "is bool True"),
+        (pd.DataFrame({"text": [["a", "b"]]}), "is list ['a', 'b']"),
+        (pd.DataFrame({"text": [b"bytes"]}), "is bytes"),
+        ({"review": ["x"]}, "expected the key 'text'"),
+        ([1.5], "is float 1.5"),
+        (42, "expected texts as a DataFrame column 'text'"),
+    ],
+)
+def test_pyfunc_input_that_is_not_text_is_refused_as_a_bad_request(request_input, says):
+    from mlflow.exceptions import MlflowException
+
     from birnn.serving.pyfunc import texts_from_input
 
-    raw = texts_from_input(pd.DataFrame({"text": ["ok", None, float("nan"), b"bytes"]}))
-    assert raw[0] == "ok" and raw[1] is None and raw[3] == b"bytes"
+    with pytest.raises(MlflowException, match=re.escape(says)) as refused:
+        texts_from_input(request_input)
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+def test_the_logged_signature_requires_the_column_text(logged):
+    from mlflow.exceptions import MlflowException
+
+    params, _, result = logged
+    mlflow.set_tracking_uri(params.tracking.uri)
+    model = mlflow.pyfunc.load_model(f"models:/{result['models']['gru-concat']}")
+    [column] = model.metadata.get_input_schema().inputs
+    assert (column.name, column.required) == ("text", True)
+    with pytest.raises(MlflowException, match="missing inputs \\['text'\\]"):
+        model.predict(pd.DataFrame({"id": ["x"], "review": ["not bad at all"]}))
