@@ -34,6 +34,7 @@ from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.transactions import get_transaction
 
 from birnn import pipeline as registry
 from birnn.config import (
@@ -85,7 +86,10 @@ def _run_and_record(name: str, params: Params, layout: Layout, *args) -> dict:
     stage = registry.stage(name)
     summary = stage.run(params, layout, *args)
     item = args[0] if stage.fans_out else None
-    key = cache.input_key(name, params, layout, item)
+    # the task runs in the transaction of its cache key (computed once, in _run_options): its
+    # inputs have not changed since, so hashing them again would only repeat that work
+    transaction = get_transaction()
+    key = transaction.key if transaction else cache.input_key(name, params, layout, item)
     cache.record_outputs(results_dir(params.orchestration, layout), key, layout, name, item)
     return summary
 
@@ -136,6 +140,7 @@ def _run_options(
         key = cache.input_key(stage, params, layout, variant)
         fresh = cache.outputs_match(results_dir(o, layout), key, layout, stage, variant)
         options["refresh_cache"] = not fresh
+        options["cache_key_fn"] = lambda context, inputs: key  # the key just computed
     if variant:
         options["task_run_name"] = f"{stage} {variant}"
     # download has no task retries: the downloader retries what is worth retrying (timeouts,
