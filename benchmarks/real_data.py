@@ -1,7 +1,8 @@
 """Real text beside the project's own TF-IDF baseline: the whole DAG on the development files
-(SST-2 and the airline tweets, read from where they lie, never copied), in one process each.
+(SST-2, the airline tweets and the IMDB training reviews with their unlabeled ones, read from
+where they lie, never copied), in one process each.
 
-    python -m benchmarks real --data-dir ../shared/data            # both files, default variants
+    python -m benchmarks real --data-dir ../shared/data            # every file, default variants
     python -m benchmarks real --only airline --set 'variants.cells=[gru]'
 
 Reports, per dataset, the variant chosen on validation, its test accuracy, the TF-IDF
@@ -33,6 +34,18 @@ DATASETS: dict[str, dict[str, Any]] = {
             "split.strategy": "given",
         },
     },
+    "imdb": {
+        "file": "imdb-train.csv.gz",
+        "unlabeled": "imdb-unsup.csv.gz",
+        "about": "IMDB training reviews, movie-disjoint given split (19,786 / 5,214), "
+        "50,000 unlabeled reviews for pretraining",
+        "overrides": {
+            "data.text_column": "review",
+            "data.label_column": "sentiment",
+            "data.split_column": "split",
+            "split.strategy": "given",
+        },
+    },
     "airline": {
         "file": "airline-tweets.csv",
         "about": "airline tweets, negative vs positive (neutral dropped), stratified 15% test",
@@ -49,9 +62,13 @@ def dataset_params(name: str, data_dir: Path, params_file: str | Path, extra: di
     path = (data_dir / spec["file"]).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: not found; pass --data-dir (e.g. ../shared/data)")
+    unlabeled = {}
+    if spec.get("unlabeled") and (data_dir / spec["unlabeled"]).is_file():
+        unlabeled = {"data.unlabeled_path": str((data_dir / spec["unlabeled"]).resolve())}
     overrides = {
         "data.source": "csv",
         "data.path": str(path),
+        **unlabeled,
         "tracking.enabled": False,
         **spec["overrides"],
         **extra,
@@ -81,6 +98,7 @@ def run_dataset(name: str, data_dir: Path, workdir: Path, params_file, extra: di
         "did_not_learn": [d["variant"] for d in comparison.get("did_not_learn", [])],
         "failed": [f["variant"] for f in comparison.get("failed", [])],
         "seconds_per_epoch": result["seconds_per_epoch"],
+        "pretrain_seconds": result["stage_seconds"].get("pretrain"),
         "total_seconds": result["total_seconds"],
         "verdict": comparison.get("verdict"),
         "params": {k: v for k, v in params.flat().items() if k.startswith(("model.", "train."))},

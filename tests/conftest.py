@@ -23,6 +23,7 @@ def tiny_params(**sections) -> Params:
         "split": {"min_count": 1},
         "model": {"embedding_dim": 8, "units": 4, "pretrained": "none"},
         "train": {"epochs": 2, "batch_size": 64, "patience": 1, "plateau_margin": None},
+        "pretrain": {"workers": 1},  # one thread: bit-identical vectors
     }
     for section, values in sections.items():
         if isinstance(values, dict):

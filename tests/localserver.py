@@ -199,8 +199,9 @@ def sentiment140_zip(n_per_class: int = 40) -> bytes:
 
 
 def imdb_tar_gz(n_per_class: int = 30) -> bytes:
-    """aclImdb_v1.tar.gz: aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt, plus unsup/,
-    urls files and vocabulary files that the source must ignore."""
+    """aclImdb_v1.tar.gz: aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt, urls files and
+    vocabulary files that the source must ignore, and 5 unlabeled reviews in train/unsup/:
+    the last one a copy of the last test review (which pretraining must drop)."""
     rng = random.Random(3)
     buf = io.BytesIO()
 
@@ -224,7 +225,8 @@ def imdb_tar_gz(n_per_class: int = 30) -> bytes:
                     text = f"{part} review {i}: {body}.<br /><br />I <i>{words[i % 8]}</i> it &amp; more."
                     rating = rng.choice([7, 8, 9, 10] if label == "pos" else [1, 2, 3, 4])
                     add(tf, f"aclImdb/{part}/{label}/{i}_{rating}.txt", text.encode("utf-8"))
-            if part == "train":
-                for i in range(5):
-                    add(tf, f"aclImdb/train/unsup/{i}_0.txt", b"unlabelled review, ignore me")
+        for i in range(4):
+            body = f"unlabelled review {i}: a quiet film, not rated"
+            add(tf, f"aclImdb/train/unsup/{i}_0.txt", body.encode("utf-8"))
+        add(tf, "aclImdb/train/unsup/4_0.txt", text.encode("utf-8"))
     return buf.getvalue()

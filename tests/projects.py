@@ -21,6 +21,7 @@ TINY_PARAMS = {
     "split": {"min_count": 1},
     "model": {"embedding_dim": 8, "units": 4},
     "train": {"epochs": 1, "batch_size": 64, "plateau_margin": None},
+    "pretrain": {"workers": 1},
     "tracking": {"enabled": False},
 }
 ONE_VARIANT = {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []}

@@ -123,8 +123,9 @@ class DataParams(_Strict):
     )
     unlabeled_path: str | None = Field(
         None,
-        description="csv: a local CSV/TSV/parquet of unlabeled texts (column data.text_column) "
-        "that the pretrain stage learns from besides the training split",
+        description="a local CSV/TSV/parquet of unlabeled texts (column data.text_column; .gz or "
+        "a one-table .zip ok) that the pretrain stage learns from besides the training split "
+        "(the imdb source adds its own unlabeled reviews)",
     )
     encoding: str = Field(
         "auto",
@@ -250,10 +251,12 @@ class ModelParams(_Strict):
     embeddings_trainable: bool = Field(
         True, description="fine-tune pretrained vectors (False: frozen)"
     )
-    pretrained: Literal["none", "word2vec"] = Field(
-        "none",
+    pretrained: Literal["auto", "none", "word2vec"] = Field(
+        "auto",
         description="word2vec: every variant starts from word vectors the pretrain stage learns "
-        "on the training texts (and data.unlabeled_path); none: random initial embeddings",
+        "on the training texts and the unlabeled ones (data.unlabeled_path, the imdb source's "
+        "reviews); auto: word2vec when there is unlabeled text, else none; none: random "
+        "initial embeddings",
     )
 
     @model_validator(mode="after")
@@ -307,6 +310,11 @@ class PretrainParams(_Strict):
     epochs: int = Field(10, ge=1, le=MAX_EPOCHS, description="passes over the texts")
     min_count: int = Field(1, ge=1, description="words seen fewer times keep random vectors")
     skip_gram: bool = Field(True, description="skip-gram (true) or CBOW (false)")
+    workers: Literal["auto"] | Annotated[int, Field(ge=1, le=256)] = Field(
+        "auto",
+        description="word2vec threads; auto: every core this process may use. Only 1 gives "
+        "bit-identical vectors run to run (threads see the texts in varying order)",
+    )
 
 
 class VariantParams(_Strict):

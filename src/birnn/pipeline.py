@@ -173,19 +173,33 @@ STAGES: tuple[Stage, ...] = (
         "word vectors from the training texts",
         deps=(
             "data/source/unlabeled.json",
+            "data/raw",
             "data/processed/train.npz",
             "data/processed/vocab.json",
+            "data/processed/heldout_digests.npy",
         ),
         params=(
             "seed",
             "model.pretrained",
             "model.embedding_dim",
             "pretrain",
+            "data.source",
             "data.unlabeled_path",
             "data.text_column",
+            "clean",
         ),
         outs=(Output("models/pretrained"),),
-        comment="word vectors every variant starts from, learned on the training texts only",
+        comment=(
+            "word vectors every variant starts from, learned on the training texts and the\n"
+            "unlabeled ones (the imdb source's reviews, data.unlabeled_path), never on val/test"
+        ),
+        notes=(
+            ("data/raw", "the imdb archive's unlabeled reviews"),
+            (
+                "data/processed/heldout_digests.npy",
+                "one digest per val/test text: copies among the unlabeled texts are dropped",
+            ),
+        ),
     ),
     Stage(
         "train",

@@ -6,7 +6,8 @@ labels mean, and how its archive is read.
 | sentiment140-subset | sentiment140-subset.csv.zip | zip of one CSV: polarity (0/1), text |
 | sentiment140 | trainingandtestdata.zip | training.1600000.processed.noemoticon.csv: latin-1, no |
 | | | header, 6 columns, polarity 0/4 first, text last |
-| imdb | aclImdb_v1.tar.gz | aclImdb/{train,test}/{pos,neg}/*.txt (unsup/ ignored) |
+| imdb | aclImdb_v1.tar.gz | aclImdb/{train,test}/{pos,neg}/*.txt; aclImdb/train/unsup/*.txt |
+| | | are the unlabeled reviews, for the pretrain stage only (never labelled rows) |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SENTIMENT140_LABELS = {"0": 0, "4": 1}  # 2 (neutral, test file only) counts as 
 IMDB_LABELS = {"neg": 0, "pos": 1}
 SENTIMENT140_MEMBER = "training.1600000.processed.noemoticon.csv"
 IMDB_MEMBER = re.compile(r"^aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
+IMDB_UNLABELED_MEMBER = re.compile(r"^aclImdb/train/unsup/[^/]+\.txt$")
 
 
 def fetched_as(file_name: str) -> Obtain:
@@ -96,3 +98,9 @@ def read_imdb(path: Path, _data: DataParams, limits: archives.Limits) -> pd.Data
             "split": pd.Categorical(splits, categories=["train", "test"]),
         }
     )
+
+
+def read_imdb_unlabeled(path: Path, _data: DataParams, limits: archives.Limits) -> list[str]:
+    """The archive's 50,000 unlabeled reviews (aclImdb/train/unsup), in archive order."""
+    found = archives.iter_files(path, lambda n: bool(IMDB_UNLABELED_MEMBER.match(n)), limits)
+    return [content.decode("utf-8", errors="replace") for _, content in found]

@@ -48,12 +48,15 @@ __all__ = [
     "download",
     "label_map",
     "raw_path",
+    "has_unlabeled",
     "read_raw",
     "read_texts",
+    "read_unlabeled",
     "source_named",
 ]
 
 Read = Callable[[Path, DataParams, archives.Limits], pd.DataFrame]
+ReadUnlabeled = Callable[[Path, DataParams, archives.Limits], list[str]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Source:
     read: Read | None  # None: not texts; the task of the source reads its raw file itself
     label_map: dict[str, int] | None = None  # None: clean maps 0/1, neg/pos, or any two values
     generated: bool = False  # made offline from params and seed, which are its whole fingerprint
+    # texts without labels that come in the same raw file, for the pretrain stage only
+    unlabeled: ReadUnlabeled | None = None
 
 
 def _generate_builtin(data: DataParams, raw_dir: Path, seed: int, _options) -> Obtained:
@@ -102,7 +107,10 @@ SOURCES: dict[str, Source] = {
         datasets.SENTIMENT140_LABELS,
     ),
     "imdb": Source(
-        datasets.fetched_as(datasets.IMDB_FILE), datasets.read_imdb, datasets.IMDB_LABELS
+        datasets.fetched_as(datasets.IMDB_FILE),
+        datasets.read_imdb,
+        datasets.IMDB_LABELS,
+        unlabeled=datasets.read_imdb_unlabeled,
     ),
 }
 
@@ -151,3 +159,23 @@ def read_raw(
             f"data.source={data.source!r} holds no texts: its task reads {path} itself"
         )
     return read(path, data, limits)
+
+
+def has_unlabeled(data: DataParams) -> bool:
+    """Whether the pretrain stage gets texts beyond the training split: data.unlabeled_path, or
+    a source whose raw file brings its own unlabeled texts (imdb)."""
+    return bool(data.unlabeled_path) or source_named(data.source).unlabeled is not None
+
+
+def read_unlabeled(
+    raw_dir: str | Path, data: DataParams, limits: archives.Limits = archives.Limits()
+) -> list[str]:
+    """The unlabeled texts of the source's raw file (none for most sources) and of
+    data.unlabeled_path, as they are (the caller cleans them like the labelled texts)."""
+    texts: list[str] = []
+    own = source_named(data.source).unlabeled
+    if own is not None:
+        texts += own(raw_path(raw_dir, data), data, limits)
+    if data.unlabeled_path:
+        texts += read_texts(Path(data.unlabeled_path), data.text_column)
+    return texts

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from birnn.config import SplitParams
 from birnn.files import write_json
 from birnn.tasks.processed import VOCAB_FILE, given_split_indices, save_split, split_indices
+from birnn.tasks.text.overlap import write_heldout
 
 PAD, OOV = 0, 1
 
@@ -107,6 +108,8 @@ def split(
     for name, rows in parts.items():
         x = _pad(ids, starts[rows], lengths[rows], max_len, params.truncating)
         save_split(out_dir, name, x, labels[rows], rows)
+    heldout = np.concatenate([parts["val"], parts["test"]]).astype(np.int64)
+    write_heldout(out_dir, table.column("tokens").take(heldout).to_pylist())
     write_json(
         out_dir / VOCAB_FILE,
         {
