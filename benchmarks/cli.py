@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import __doc__ as OVERVIEW
-from benchmarks import real_data
+from benchmarks import gpu, real_data
 from benchmarks.data_stages import data_stages_at_scale, run_data_stages
 from benchmarks.dvc_noop import dvc_noop
 from benchmarks.dvc_ratio import dvc_ratio
@@ -33,7 +33,7 @@ from benchmarks.training_speed import training_comparison
 from birnn.config import load_params, parse_overrides
 
 PARTS = ("data", "dvc", "ratio", "sweep", "training")
-COMMANDS = ("all", "sweep", "ratio", "real", "_data-stages")
+COMMANDS = ("all", "sweep", "ratio", "real", "gpu", "_data-stages")
 DEFAULT_DATA_SIZES = [100_000, 400_000, 1_600_000]
 
 
@@ -145,6 +145,17 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--workdir", default=None, help="keep the runs' outputs here")
     r.add_argument("--json", default=str(real_data.JSON_REPORT))
     r.add_argument("--md", default=str(real_data.MARKDOWN_REPORT))
+    g = sub.add_parser("gpu", help="the default variants on IMDB-sized reviews (< 5 min on a GPU)")
+    g.add_argument(
+        "--data-dir", default=None, help="a folder with imdb-train.csv.gz (else generated reviews)"
+    )
+    g.add_argument("--quick", action="store_true", help="a few hundred short reviews, 1 epoch")
+    g.add_argument("--budget", type=float, default=gpu.BUDGET_SECONDS, help="seconds")
+    g.add_argument("--params", default="params.yaml")
+    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    g.add_argument("--workdir", default=None, help="keep the run's outputs here")
+    g.add_argument("--json", default=str(gpu.JSON_REPORT))
+    g.add_argument("--md", default=str(gpu.MARKDOWN_REPORT))
     c = sub.add_parser(
         "_data-stages",
         help="internal: one size of the data stages, in the "
@@ -170,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         return _real(args)
     if args.command == "ratio":
         return _ratio(args)
+    if args.command == "gpu":
+        return _gpu(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-bench-"))
     try:
@@ -234,4 +247,23 @@ def _ratio(args: argparse.Namespace) -> int:
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     print(ratio_markdown(result["dvc_ratio"]))
+    return 0
+
+
+def _gpu(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="birnn-gpu-"))
+    try:
+        result = gpu.gpu_check(
+            Path(args.data_dir) if args.data_dir else None,
+            workdir,
+            args.params,
+            quick=args.quick,
+            extra=parse_overrides(args.set),
+            budget=args.budget,
+        )
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(gpu.write(result, args.json, args.md))
     return 0
