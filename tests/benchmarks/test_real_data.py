@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,7 @@ TINY = {
     "variants.merge_modes": ["concat"],
     "variants.unidirectional": [],
     "pretrain.epochs": 1,
+    "pretrain.workers": 1,
 }
 
 
@@ -47,3 +50,22 @@ def test_both_datasets_run_beside_the_baseline_and_report(tmp_path):
         assert d["best_variant"] in (None, "gru-concat")
     text = real_data.write(result, tmp_path / "r.json", tmp_path / "r.md")
     assert "| sst2 |" in text and "| airline |" in text and "TF-IDF, same run" in text
+
+
+def test_imdb_learns_word_vectors_from_its_unlabeled_reviews(tmp_path):
+    corpus = generate_corpus(500, seed=2)
+    pd.DataFrame(
+        {
+            "review": corpus["text"][:400],
+            "sentiment": np.array(["negative", "positive"])[corpus["label"][:400]],
+            "split": np.where(np.arange(400) < 320, "train", "test"),
+        }
+    ).to_csv(tmp_path / "imdb-train.csv.gz", index=False)
+    unlabeled = [*corpus["text"][400:], *corpus["text"][390:400]]  # the last 10: test copies
+    pd.DataFrame({"review": unlabeled}).to_csv(tmp_path / "imdb-unsup.csv.gz", index=False)
+    result = real_data.real_data(tmp_path, tmp_path / "work", ["imdb"], REPO / "params.yaml", TINY)
+    (imdb,) = result["datasets"]
+    assert imdb["split"]["test"] == 80 and 0 <= imdb["baseline_accuracy"] <= 1
+    info = json.loads((tmp_path / "work" / "imdb" / "models/pretrained/pretrain.json").read_text())
+    assert info["method"] == "word2vec" and info["heldout_copies_dropped"] == 10
+    assert info["unlabeled_texts"] == 100 and imdb["pretrain_seconds"] > 0

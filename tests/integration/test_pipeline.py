@@ -21,7 +21,7 @@ TINY = {
     "data": {"builtin_size": 500},
     "split": {"min_count": 1},
     "model": {"embedding_dim": 8, "units": 4, "pretrained": "word2vec"},  # the real stage
-    "pretrain": {"epochs": 1},
+    "pretrain": {"epochs": 1, "workers": 1},
     "train": {"epochs": 2, "batch_size": 64, "patience": 1, "plateau_margin": None},
     "variants": {"cells": ["lstm"], "merge_modes": ["concat", "mul"], "unidirectional": ["gru"]},
 }
