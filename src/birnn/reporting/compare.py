@@ -16,7 +16,9 @@ import pandas as pd
 from birnn.files import write_json, write_text
 from birnn.reporting import dvc_views
 from birnn.reporting.comparison_markdown import comparison_markdown
+from birnn.reporting.factorial import factorial_answer
 from birnn.reporting.plots import write_comparison_figures
+from birnn.reporting.power import detectable
 from birnn.reporting.ranking import (
     METRIC_NAMES,
     accuracy_grid,
@@ -31,7 +33,8 @@ from birnn.reporting.ranking import (
     rounded,
     table_columns,
 )
-from birnn.reporting.significance import add_significance
+from birnn.reporting.significance import add_significance, scores_per_unit
+from birnn.reporting.stats import bootstrap_accuracies
 from birnn.reporting.verdict import clean_warnings, verdict, warnings
 
 log = logging.getLogger("birnn")
@@ -80,6 +83,8 @@ def compare(
         "accuracy_grid": grid_record(grid),
         **factor_means(grid),
         **baseline_gap(table, metrics),
+        "effects": factorial_answer(table, predictions_dir, y_test_path, unit, metric),
+        "power": comparison_power(table, best, test, predictions_dir, y_test_path),
     }
     summary["warnings"] = clean_warnings(clean_report_path) + warnings(
         table, summary, minority, metric
@@ -88,7 +93,13 @@ def compare(
         log.warning("compare: %s", warning)
     summary["verdict"] = verdict(table, summary)
     write_comparison_figures(
-        out_dir / "figures", grid, curves_dir, metrics, list(rnn["variant"]), summary["seeds"]
+        out_dir / "figures",
+        grid,
+        curves_dir,
+        metrics,
+        list(rnn["variant"]),
+        summary["seeds"],
+        summary["effects"],
     )
     write_json(out_dir / "comparison.json", summary)
     write_text(out_dir / "comparison.md", comparison_markdown(table, columns, grid, summary))
@@ -100,6 +111,21 @@ def compare(
         "failed": int((~metrics["status"].isin(["ok", "did_not_learn"])).sum()),
         "warnings": len(summary["warnings"]),
     }
+
+
+def comparison_power(
+    table: pd.DataFrame,
+    best: str | None,
+    test: str,
+    predictions_dir: str | Path | None,
+    y_test_path: str | Path | None,
+) -> dict:
+    """The minimum detectable difference of the test against the chosen variant."""
+    scores = scores_per_unit(table, predictions_dir, y_test_path)
+    tested = int(table["p_holm"].notna().sum())
+    several = any(s.shape[0] > 1 for s in scores.values())
+    draws = bootstrap_accuracies(scores) if several or test.startswith("paired bootstrap") else None
+    return detectable(scores, best, test, tested, draws)
 
 
 def best_scores(rnn: pd.DataFrame, metric: str) -> dict:

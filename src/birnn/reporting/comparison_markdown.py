@@ -30,7 +30,8 @@ def comparison_markdown(
     if summary["did_not_learn"]:
         lines += ["## Did not learn (not ranked)", ""]
         lines += [f"- **{d['variant']}**: {d['reason']}" for d in summary["did_not_learn"]] + [""]
-    lines += grid_section(grid) + probes_section(table)
+    lines += grid_section(grid) + effects_section(summary.get("effects", {}))
+    lines += probes_section(table)
     if summary["seeds"] > 1:
         lines += [
             "## Seeds",
@@ -60,6 +61,40 @@ def grid_section(grid: pd.DataFrame | None) -> list[str]:
         "![heatmap](figures/accuracy_heatmap.png)",
         "",
     ]
+
+
+def effects_section(effects: dict) -> list[str]:
+    """The factorial answer: its sentences, each factor's contrasts, the interaction, a chart."""
+    if not effects.get("factors"):
+        return []
+    lines = ["## Which cell, which merge mode", "", *[f"- {s}" for s in effects["sentences"]], ""]
+    lines += [
+        f"Test {effects['metric'].replace('_', ' ')}, {effects['test']}. `ci95`: percentile "
+        "interval of one contrast; `simultaneous95` and `p_adjusted`: hold for the whole "
+        "family at once (max-T), so *no level differs by more than X* can be read from them; "
+        "`mde80`: the smallest true difference this contrast finds with 80% power.",
+        "",
+    ]
+    for name, factor in effects["factors"].items():
+        rows = [
+            {
+                "contrast": r["contrast"],
+                "estimate": f"{r['estimate']:+.4f}",
+                "ci95": "[{:+.4f}, {:+.4f}]".format(*r["ci95"]),
+                "simultaneous95": "[{:+.4f}, {:+.4f}]".format(*r["simultaneous95"]),
+                "p_adjusted": f"{r['p_adjusted']:.3g}",
+                "mde80": f"{r['mde80']:.4f}",
+            }
+            for r in factor["vs_rest"] + factor["pairs"]
+        ]
+        lines += [
+            f"### {name.replace('_', ' ')}",
+            "",
+            pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True),
+            "",
+        ]
+    lines += ["![effects](figures/effects.png)", ""]
+    return lines
 
 
 def probes_section(table: pd.DataFrame) -> list[str]:
@@ -104,7 +139,8 @@ def legend(summary: dict) -> str:
         "chosen there, and the test columns report how it fares. "
         + head
         + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
-        "difference is unlikely to be noise. `vs_best`: *worse* when p_holm < 0.05, else *tie*."
+        "difference is unlikely to be noise. `vs_best`: against the variant chosen on validation "
+        "(*chosen*): *better* or *worse* on test when p_holm < 0.05, else *tie*."
     )
 
 

@@ -53,6 +53,34 @@ def accuracy_heatmap(grid: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def effects_chart(effects: dict, path: Path) -> None:
+    """Per factor, each level against the mean of the others: the estimate, its 95% interval
+    (thick) and the simultaneous 95% interval (thin); zero marked."""
+    plt = _pyplot()
+    factors = list(effects["factors"].items())
+    fig, axes = plt.subplots(
+        1,
+        len(factors),
+        figsize=(4.2 * len(factors), 0.9 + 0.5 * max(len(f["vs_rest"]) for _, f in factors)),
+        squeeze=False,
+    )
+    for ax, (name, factor) in zip(axes[0], factors):
+        rows = factor["vs_rest"]
+        y = np.arange(len(rows))
+        for row, record in zip(y, rows):
+            ax.plot(record["simultaneous95"], [row, row], color="grey", lw=1)
+            ax.plot(record["ci95"], [row, row], color="tab:blue", lw=4, alpha=0.7)
+            ax.plot(record["estimate"], row, "o", color="black", ms=4)
+        ax.axvline(0, color="black", lw=0.8, ls="--")
+        ax.set_yticks(y, [r["level"] for r in rows])
+        ax.set_title(f"{name.replace('_', ' ')}: level minus the others")
+        ax.set_xlabel(f"test {effects['metric'].replace('_', ' ')}")
+        ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
 def seed_spread(metrics: pd.DataFrame, variants: list[str], path: Path) -> None:
     """Each seed's test accuracy per variant, best on top: a mean hides a seed that never learned."""
     plt = _pyplot()
@@ -147,12 +175,16 @@ def write_comparison_figures(
     metrics: pd.DataFrame,
     ranked: list[str],
     seeds: int,
+    effects: dict | None = None,
 ) -> None:
-    """The heatmap, the validation curves and (several seeds) the seed spread, as the folder
-    exists: whole, so no figure of an earlier run is left among this run's."""
+    """The heatmap, the validation curves, (several seeds) the seed spread and (a grid with
+    predictions) the effects chart, as the folder exists: whole, so no figure of an earlier
+    run is left among this run's."""
     with atomic_dir(figures_dir) as figures:
         if grid is not None:
             accuracy_heatmap(grid, figures / "accuracy_heatmap.png")
+        if effects and effects.get("factors"):
+            effects_chart(effects, figures / "effects.png")
         if curves_dir is not None and Path(curves_dir).is_dir():
             validation_curves(Path(curves_dir), ranked, figures / "validation_curves.png")
         if seeds > 1:

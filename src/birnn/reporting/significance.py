@@ -28,7 +28,8 @@ def add_significance(
     y_test_path: str | Path | None,
     unit: str,
 ) -> str:
-    """Fill ``ci95``, ``p_vs_best``, ``p_holm`` and ``vs_best``; return the name of the test.
+    """Fill ``ci95``, ``p_vs_best``, ``p_holm`` and ``vs_best`` (against ``best``, the variant
+    chosen on validation); return the name of the test.
 
     One seed per variant and one label per text: Wilson interval and exact McNemar test.
     Several seeds (or per-timestep labels): hierarchical paired bootstrap over seeds and test
@@ -51,7 +52,8 @@ def add_significance(
     adjusted = holm(raw)
     table["p_vs_best"] = [raw.get(name) for name in table["variant"]]
     table["p_holm"] = [adjusted.get(name) for name in table["variant"]]
-    table["vs_best"] = [against_best(name, best, adjusted) for name in table["variant"]]
+    accuracy = dict(zip(table["variant"], table["accuracy"]))
+    table["vs_best"] = [against_chosen(name, best, adjusted, accuracy) for name in table["variant"]]
     return test
 
 
@@ -93,9 +95,15 @@ def bootstrap_test(
     return test, {name: bootstrap_p(boot[best], boot[name]) for name in scores if name != best}
 
 
-def against_best(name: str, best: str, adjusted: dict[str, float]) -> str | None:
-    if name == best:
-        return "best"
+def against_chosen(
+    name: str, chosen: str, adjusted: dict[str, float], accuracy: dict[str, float]
+) -> str | None:
+    """How a variant fares on test against the one chosen on validation: *better* or *worse*
+    when the Holm-adjusted p is under ALPHA (by the sign of the test accuracy gap), else *tie*."""
+    if name == chosen:
+        return "chosen"
     if name not in adjusted:
         return None
-    return "tie" if adjusted[name] >= ALPHA else "worse"
+    if adjusted[name] >= ALPHA:
+        return "tie"
+    return "better" if accuracy[name] > accuracy[chosen] else "worse"

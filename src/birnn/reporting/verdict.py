@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from birnn.files import read_json
+from birnn.reporting.power import power_sentence
 from birnn.reporting.ranking import METRIC_NAMES, MINORITY_SHARE, recurrent
 from birnn.reporting.significance import ALPHA
 
@@ -94,9 +95,17 @@ def verdict(table: pd.DataFrame, summary: dict) -> str:
         chosen(table, summary)
         + rivals_sentence(table, tested, how)
         + baseline_sentence(table, summary, tested, how)
+        + tie_power(table, summary, tested)
         + factor_sentences(summary)
-        + direction_sentence(table)
+        + direction_sentence(table, summary)
     )
+
+
+def tie_power(table: pd.DataFrame, summary: dict, tested: dict[str, float]) -> str:
+    """When something ties with the chosen variant: how large a difference could be found."""
+    if not any(p >= ALPHA for p in tested.values()):
+        return ""
+    return power_sentence(summary.get("power", {}), summary["test_units"])
 
 
 def chosen(table: pd.DataFrame, summary: dict) -> str:
@@ -124,17 +133,37 @@ def chosen(table: pd.DataFrame, summary: dict) -> str:
 
 
 def rivals_sentence(table: pd.DataFrame, tested: dict[str, float], how: str) -> str:
-    kinds = table.set_index("variant")["kind"]
-    rivals = [v for v in tested if kinds[v] == "rnn"]
-    ties = [v for v in rivals if tested[v] >= ALPHA]
+    """The other recurrent variants against the chosen one on test: those significantly
+    better named with their gap and p (validation chose otherwise), then ties and the worse."""
+    rows = table.set_index("variant")
+    rivals = [v for v in tested if rows.loc[v, "kind"] == "rnn"]
     if not rivals:
         return ""
-    if not ties:
-        return f" Every other recurrent variant is significantly worse ({how} < {ALPHA})."
-    shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
+    side = {v: rows.loc[v, "vs_best"] for v in rivals}
+    better = [v for v in rivals if side[v] == "better"]
+    ties = [v for v in rivals if side[v] == "tie"]
+    text = "".join(f" {beats(rows, v, tested[v], how)}" for v in better)
+    if ties:
+        shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
+        text += (
+            f" {len(ties)} other variant(s) tie with it on test ({how} >= {ALPHA}): {shown};"
+            " pick among them on speed or size rather than on this ranking."
+        )
+    if not better and not ties:
+        text += f" Every other recurrent variant is significantly worse ({how} < {ALPHA})."
+    elif len(ties) + len(better) < len(rivals):
+        text += f" The remaining {len(rivals) - len(ties) - len(better)} are significantly worse."
+    return text
+
+
+def beats(rows: pd.DataFrame, variant: str, p: float, how: str, what: str = "") -> str:
+    """A variant or baseline that is significantly better on test than the chosen one."""
+    chosen = rows.index[rows["vs_best"] == "chosen"][0]
+    mine, theirs = rows.loc[variant, "accuracy"], rows.loc[chosen, "accuracy"]
     return (
-        f" {len(ties)} other variant(s) are not significantly worse ({how} >= {ALPHA}):"
-        f" {shown}; pick among them on speed or size rather than on this ranking."
+        f"{what or variant} is significantly better than {chosen} on test: {mine:.4f} against "
+        f"{theirs:.4f} accuracy ({mine - theirs:+.4f}; {how} = {p:.3g}), although validation "
+        f"chose {chosen}."
     )
 
 
@@ -143,24 +172,29 @@ def baseline_sentence(
 ) -> str:
     if "gain_over_baseline" not in summary:
         return ""
-    baseline_p = tested.get(table[table["kind"] == "baseline"].iloc[0]["variant"])
+    variant = table[table["kind"] == "baseline"].iloc[0]["variant"]
+    baseline_p = tested.get(variant)
     gain, name = summary["gain_over_baseline"], summary["baseline"]
     side = f"{abs(gain):.4f} {'lower' if gain >= 0 else 'higher'}"
-    if baseline_p is not None and baseline_p >= ALPHA:
+    if baseline_p is None:
+        return f" The {name} baseline scores {side} on test (not tested: no predictions)."
+    if baseline_p >= ALPHA:
         return (
             f" The {name} baseline is within noise of it on test (it scores"
             f" {side}; {how} = {baseline_p:.3g})."
         )
-    if gain >= 0:
-        return f" The {name} baseline scores {side} on test."
-    return f" The {name} baseline scores {side} on test: " + (
-        "word order adds little on this data."
-        if summary["test_units"] == "texts"
-        else "memory of the earlier steps adds little here."
+    if gain < 0:
+        rows = table.set_index("variant")
+        return " " + beats(rows, variant, baseline_p, how, f"The {name} baseline")
+    return (
+        f" The {name} baseline is significantly worse on test ({side}; {how} = {baseline_p:.3g})."
     )
 
 
 def factor_sentences(summary: dict) -> str:
+    """The factorial answer's sentences; without saved predictions, the factor means."""
+    if summary.get("effects", {}).get("sentences"):
+        return "".join(f" {sentence}" for sentence in summary["effects"]["sentences"])
     text = ""
     for key, factor, over in (
         ("merge_mode_means", "merge modes", "cells"),
@@ -176,16 +210,18 @@ def factor_sentences(summary: dict) -> str:
     return text
 
 
-def direction_sentence(table: pd.DataFrame) -> str:
-    """The best bidirectional variant against the best one-way reference."""
+def direction_sentence(table: pd.DataFrame, summary: dict) -> str:
+    """The best bidirectional variant beside the best one-way reference; what reading backwards
+    buys is stated only by the effects' test of it."""
+    if "direction" in summary.get("effects", {}):
+        return ""  # one of the effects' sentences
     rnn = recurrent(table)
     uni, bi = rnn[rnn["merge_mode"].isna()], rnn[rnn["merge_mode"].notna()]
     if not (len(uni) and len(bi)):
         return ""
     best_uni, best_bi = uni.iloc[0], bi.iloc[0]
-    gap = best_bi["accuracy"] - best_uni["accuracy"]
     return (
         f" Best bidirectional: {best_bi['variant']} ({best_bi['accuracy']:.4f}); best one-way "
-        f"reference: {best_uni['variant']} ({best_uni['accuracy']:.4f}); reading backwards too "
-        f"{'adds' if gap > 0 else 'changes'} {gap:+.4f} accuracy here."
+        f"reference: {best_uni['variant']} ({best_uni['accuracy']:.4f}) (not tested: no "
+        "predictions)."
     )

@@ -70,23 +70,35 @@ def test_ranks_tests_significance_and_explains(outputs):
     assert rows["lstm-sum"]["p_vs_best"] > 0.05  # 10 vs 12 errors: noise
     assert rows["lstm-ave"]["p_vs_best"] < 0.001  # 10 vs 40 errors: real
     assert [rows[v]["vs_best"] for v in ("gru-sum", "lstm-sum", "lstm-ave")] == [
-        "best",
+        "chosen",
         "tie",
         "worse",
     ]
     assert report["gain_over_baseline"] == pytest.approx(0.35)
     assert report["failed"] == [{"variant": "simple_rnn-mul", "error": "loss became NaN"}]
-    assert "lstm-sum" in report["verdict"] and "not significantly worse" in report["verdict"]
-    assert "lstm-uni" in report["verdict"] and "on 100 test texts" in report["verdict"]
     assert (
-        "Best bidirectional: gru-sum (0.9000)" in report["verdict"]
-        and "+0.1000" in report["verdict"]
+        "tie with it on test (exact McNemar test, Holm-adjusted p >= 0.05): lstm-sum;"
+        in (report["verdict"])
+    )
+    assert "lstm-uni" in report["verdict"] and "on 100 test texts" in report["verdict"]
+    # reading backwards too is stated with its own test and interval, not as a bare gap
+    assert report["effects"]["direction"]["contrast"] == "gru-sum vs lstm-uni"
+    assert report["effects"]["direction"]["estimate"] == pytest.approx(0.1)
+    assert (
+        "(the best of each on validation, gru-sum vs lstm-uni): reading backwards too "
+        in (report["verdict"])
     )
     assert report["accuracy_grid"]["lstm"] == {"sum": 0.88, "ave": 0.6}
     # gru-sum 0.90, lstm-sum 0.88, lstm-ave 0.60: sum wins over cells, gru over merge modes
     assert report["merge_mode_means"] == {"sum": 0.89, "ave": 0.6}
     assert report["cell_means"] == {"gru": 0.9, "lstm": 0.74}
-    assert "the merge modes rank sum 0.8900, ave 0.6000" in report["verdict"]
+    # only lstm has both merge modes: the factorial answer uses the complete part of the grid
+    assert report["effects"]["cells"] == ["lstm"] and "cell" not in report["effects"]["factors"]
+    assert report["effects"]["factors"]["merge_mode"]["pairs"][0]["contrast"] == "sum vs ave"
+    assert (
+        "Merge mode matters (test accuracy, mean over 1 cell): sum beats ave by +0.2800"
+        in (report["verdict"])
+    )
     assert (
         "| mean " in (root / "comparison.md").read_text()
         and "nan" not in (root / "comparison.md").read_text()

@@ -41,7 +41,10 @@ def test_the_best_is_chosen_on_validation_and_the_baseline_gap_has_the_right_sig
     assert report["best_accuracy"] == 0.75 and report["best_val_accuracy"] == 0.9
     assert [v["variant"] for v in report["variants"]] == ["lstm-sum", "tfidf-logreg", "gru-sum"]
     assert report["gain_over_baseline"] == pytest.approx(-0.1)
-    assert "scores 0.1000 higher on test" in report["verdict"]
+    assert (
+        "The tfidf-logreg baseline is significantly better than lstm-sum on test: 0.8500 against "
+        "0.7500 accuracy (+0.1000; exact McNemar test, Holm-adjusted p = " in report["verdict"]
+    )
     assert report["did_not_learn"][0]["variant"] == "simple_rnn-sum"
     assert "simple_rnn-sum" not in report["accuracy_grid"].get("simple_rnn", {})
     markdown = (tmp_path / "comparison.md").read_text()
