@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from birnn.files import write_json, write_text
 from birnn.reporting import dvc_views
+from birnn.reporting.class_metrics import metric_value
 from birnn.reporting.comparison_markdown import comparison_markdown
-from birnn.reporting.factorial import factorial_answer
+from birnn.reporting.effects import resample_classes
+from birnn.reporting.factorial import factorial_answer, load_predictions
 from birnn.reporting.plots import write_comparison_figures
 from birnn.reporting.power import detectable
 from birnn.reporting.ranking import (
@@ -33,7 +36,7 @@ from birnn.reporting.ranking import (
     rounded,
     table_columns,
 )
-from birnn.reporting.significance import add_significance, scores_per_unit
+from birnn.reporting.significance import MCNEMAR, add_significance, scores_per_unit
 from birnn.reporting.stats import bootstrap_accuracies
 from birnn.reporting.verdict import clean_warnings, verdict, warnings
 
@@ -64,7 +67,7 @@ def compare(
     table = rank_on_validation(metrics, metric)
     rnn = recurrent(table)
     best = rnn.iloc[0]["variant"] if len(rnn) else None
-    test = add_significance(table, best, predictions_dir, y_test_path, unit)
+    test = add_significance(table, best, predictions_dir, y_test_path, unit, metric)
     columns = table_columns(table, unit, metric)
     table = table.reindex(columns=["rank", *columns, "n_test", "probes"])
     rnn = recurrent(table)
@@ -84,7 +87,7 @@ def compare(
         **factor_means(grid),
         **baseline_gap(table, metrics),
         "effects": factorial_answer(table, predictions_dir, y_test_path, unit, metric),
-        "power": comparison_power(table, best, test, predictions_dir, y_test_path),
+        "power": comparison_power(table, best, test, predictions_dir, y_test_path, unit, metric),
     }
     summary["warnings"] = clean_warnings(clean_report_path) + warnings(
         table, summary, minority, metric
@@ -119,13 +122,26 @@ def comparison_power(
     test: str,
     predictions_dir: str | Path | None,
     y_test_path: str | Path | None,
+    unit: str,
+    metric: str,
 ) -> dict:
-    """The minimum detectable difference of the test against the chosen variant."""
+    """The minimum detectable difference of the test against the chosen variant, in the
+    metric it tests (accuracy, or the ranking metric of a bootstrap of it)."""
     scores = scores_per_unit(table, predictions_dir, y_test_path)
     tested = int(table["p_holm"].notna().sum())
-    several = any(s.shape[0] > 1 for s in scores.values())
-    draws = bootstrap_accuracies(scores) if several or test.startswith("paired bootstrap") else None
-    return detectable(scores, best, test, tested, draws)
+    if best not in scores or not tested:
+        return {}
+    if test == MCNEMAR:
+        return detectable(scores, best, test, tested)
+    if metric != "accuracy" and unit == "texts":
+        classes, y_test = load_predictions(list(scores), predictions_dir, y_test_path, unit)
+        _, draws = resample_classes(classes, y_test, metric)
+        per_seed = {
+            n: np.array([metric_value(y_test, c, metric) for c in classes[n]]) for n in classes
+        }
+        return detectable(scores, best, test, tested, draws, per_seed, metric)
+    per_seed = {n: s.mean(axis=1) for n, s in scores.items()}
+    return detectable(scores, best, test, tested, bootstrap_accuracies(scores), per_seed)
 
 
 def best_scores(rnn: pd.DataFrame, metric: str) -> dict:

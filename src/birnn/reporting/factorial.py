@@ -74,6 +74,7 @@ def factorial_answer(
         f"{'rows' if unit == 'texts' else unit} ({draws} draws)",
         "confidence": 1 - ALPHA,
         "scores": {name: float(v) for name, v in point.items()},
+        "seeds": int(max(v.shape[0] for v in loaded.values())),
     }
     bi = rnn[rnn["merge_mode"].notna() & rnn["variant"].isin(list(point))]
     if len(bi):
@@ -175,7 +176,18 @@ def direction_sentence(record: dict) -> str | None:
     )
 
 
+def one_seed_sentence(record: dict) -> str | None:
+    """With one seed the intervals are about these trained models, not the architectures."""
+    if record["seeds"] > 1 or not record.get("factors"):
+        return None
+    return (
+        "One seed per variant: these intervals cover the luck of the test rows, not of the "
+        "initialisation, so they compare these trained models rather than the architectures "
+        "(variants.seeds adds the seeds' spread)."
+    )
+
+
 def sentences(record: dict) -> list[str]:
     found = [factor_sentence(record, key, label, over) for key, label, over in FACTORS]
-    found += [interaction_sentence(record), direction_sentence(record)]
+    found += [interaction_sentence(record), direction_sentence(record), one_seed_sentence(record)]
     return [s for s in found if s]

@@ -73,7 +73,13 @@ def seeds_needed(
 
 
 def detectable(
-    scores: dict, chosen: str | None, test: str, n_tests: int, bootstrap_draws: dict | None = None
+    scores: dict,
+    chosen: str | None,
+    test: str,
+    n_tests: int,
+    bootstrap_draws: dict | None = None,
+    per_seed: dict | None = None,
+    metric: str = "accuracy",
 ) -> dict:
     """What the comparison's own test against ``chosen`` could find: the minimum detectable
     accuracy difference at 80% power at Holm's first threshold (ALPHA / ``n_tests``: the bar
@@ -81,7 +87,8 @@ def detectable(
 
     ``scores``: per variant, right (1) or wrong (0) per test unit, (seeds, units). One seed:
     exact McNemar, from the median share of rows on which the chosen one and a rival disagree.
-    Several seeds: the bootstrap, from the median standard error of the differences."""
+    Otherwise the bootstrap (``bootstrap_draws`` of ``metric`` per variant), from the median
+    standard error of the differences and the median spread of ``per_seed`` scores."""
     import numpy as np
 
     rivals = [name for name in scores if name != chosen]
@@ -89,7 +96,7 @@ def detectable(
         return {}
     alpha = ALPHA / max(n_tests, 1)
     n = int(scores[chosen].shape[1])
-    base = {"test": test, "alpha": alpha, "power": POWER, "n_test": n}
+    base = {"test": test, "metric": metric, "alpha": alpha, "power": POWER, "n_test": n}
     if bootstrap_draws is None:
         discordance = float(np.median([np.mean(scores[chosen][0] != scores[r][0]) for r in rivals]))
         mde = mcnemar_mde(discordance, n, alpha)
@@ -101,10 +108,11 @@ def detectable(
             "smaller": half,
             "rows_needed": mcnemar_rows_needed(half, discordance, alpha),
         }
+    rivals = [r for r in rivals if r in bootstrap_draws]
     se = float(
         np.median([np.std(bootstrap_draws[chosen] - bootstrap_draws[r], ddof=1) for r in rivals])
     )
-    spreads = [np.std(s.mean(axis=1), ddof=1) for s in scores.values() if s.shape[0] > 1]
+    spreads = [np.std(s, ddof=1) for s in (per_seed or {}).values() if len(s) > 1]
     seed_std = float(np.median(spreads)) if spreads else None
     seeds = int(max(s.shape[0] for s in scores.values()))
     mde = bootstrap_mde(se, alpha)
@@ -126,8 +134,9 @@ def power_sentence(record: dict, unit: str) -> str:
     find half of it."""
     if not record:
         return ""
+    metric = record.get("metric", "accuracy").replace("_", " ")
     text = (
-        f" This test set could find a true accuracy difference of {record['mde']:.4f} with 80% "
+        f" This test set could find a true {metric} difference of {record['mde']:.4f} with 80% "
         f"power ({record['test']} at Holm's first threshold, alpha {record['alpha']:.3g}"
     )
     if "discordance" in record:

@@ -27,20 +27,24 @@ def add_significance(
     predictions_dir: str | Path | None,
     y_test_path: str | Path | None,
     unit: str,
+    metric: str = "accuracy",
 ) -> str:
     """Fill ``ci95``, ``p_vs_best``, ``p_holm`` and ``vs_best`` (against ``best``, the variant
     chosen on validation); return the name of the test.
 
     One seed per variant and one label per text: Wilson interval and exact McNemar test.
     Several seeds (or per-timestep labels): hierarchical paired bootstrap over seeds and test
-    units.
+    units. Ranked by another metric than accuracy (texts): the paired bootstrap of that metric,
+    so *better* and *worse* are in the score that chose.
     """
     table["ci95"] = wilson_intervals(table)
     table["p_vs_best"] = table["p_holm"] = table["vs_best"] = None
     scores = scores_per_unit(table, predictions_dir, y_test_path)
     if best is None or best not in scores:
         return "none"
-    if all(s.shape[0] == 1 for s in scores.values()) and unit == "texts":
+    if metric != "accuracy" and unit == "texts":
+        test, raw = metric_bootstrap_test(table, predictions_dir, y_test_path, best, metric)
+    elif all(s.shape[0] == 1 for s in scores.values()) and unit == "texts":
         test = MCNEMAR
         raw = {
             name: mcnemar_p(scores[best][0] == 1, s[0] == 1)
@@ -95,15 +99,37 @@ def bootstrap_test(
     return test, {name: bootstrap_p(boot[best], boot[name]) for name in scores if name != best}
 
 
+def metric_bootstrap_test(
+    table: pd.DataFrame,
+    predictions_dir: str | Path | None,
+    y_test_path: str | Path | None,
+    best: str,
+    metric: str,
+) -> tuple[str, dict[str, float]]:
+    """The paired bootstrap of ``metric`` (recomputed from each draw's confusion matrix)."""
+    from birnn.reporting.effects import resample_classes
+    from birnn.reporting.factorial import load_predictions
+
+    classes, y_test = load_predictions(
+        list(table["variant"]), predictions_dir, y_test_path, "texts"
+    )
+    several = any(c.shape[0] > 1 for c in classes.values())
+    test = f"paired bootstrap of {metric.replace('_', ' ')} over {'seeds and ' if several else ''}"
+    _, boot = resample_classes(classes, y_test, metric)
+    return test + "test rows", {
+        name: bootstrap_p(boot[best], boot[name]) for name in classes if name != best
+    }
+
+
 def against_chosen(
-    name: str, chosen: str, adjusted: dict[str, float], accuracy: dict[str, float]
+    name: str, chosen: str, adjusted: dict[str, float], score: dict[str, float]
 ) -> str | None:
     """How a variant fares on test against the one chosen on validation: *better* or *worse*
-    when the Holm-adjusted p is under ALPHA (by the sign of the test accuracy gap), else *tie*."""
+    when the Holm-adjusted p is under ALPHA (by the sign of the test score gap), else *tie*."""
     if name == chosen:
         return "chosen"
     if name not in adjusted:
         return None
     if adjusted[name] >= ALPHA:
         return "tie"
-    return "better" if accuracy[name] > accuracy[chosen] else "worse"
+    return "better" if score[name] > score[chosen] else "worse"

@@ -93,8 +93,8 @@ def verdict(table: pd.DataFrame, summary: dict) -> str:
     how = f"{summary['significance_test']}, Holm-adjusted p"
     return (
         chosen(table, summary)
-        + rivals_sentence(table, tested, how)
-        + baseline_sentence(table, summary, tested, how)
+        + rivals_sentence(table, tested, how, tested_metric(table, summary))
+        + baseline_sentence(table, summary, tested, how, tested_metric(table, summary))
         + tie_power(table, summary, tested)
         + factor_sentences(summary)
         + direction_sentence(table, summary)
@@ -132,7 +132,17 @@ def chosen(table: pd.DataFrame, summary: dict) -> str:
     )
 
 
-def rivals_sentence(table: pd.DataFrame, tested: dict[str, float], how: str) -> str:
+def tested_metric(table: pd.DataFrame, summary: dict) -> str:
+    """The score the test against the chosen variant compares: the ranking metric when it is
+    bootstrapped, else accuracy (McNemar, or the bootstrap of each unit's share right)."""
+    metric = summary.get("ranked_by", "accuracy")
+    bootstrapped = summary["significance_test"].startswith("paired bootstrap of")
+    return metric if bootstrapped and metric in table else "accuracy"
+
+
+def rivals_sentence(
+    table: pd.DataFrame, tested: dict[str, float], how: str, metric: str = "accuracy"
+) -> str:
     """The other recurrent variants against the chosen one on test: those significantly
     better named with their gap and p (validation chose otherwise), then ties and the worse."""
     rows = table.set_index("variant")
@@ -142,7 +152,7 @@ def rivals_sentence(table: pd.DataFrame, tested: dict[str, float], how: str) -> 
     side = {v: rows.loc[v, "vs_best"] for v in rivals}
     better = [v for v in rivals if side[v] == "better"]
     ties = [v for v in rivals if side[v] == "tie"]
-    text = "".join(f" {beats(rows, v, tested[v], how)}" for v in better)
+    text = "".join(f" {beats(rows, v, tested[v], how, metric)}" for v in better)
     if ties:
         shown = ", ".join(ties[:6]) + (f" and {len(ties) - 6} more" if len(ties) > 6 else "")
         text += (
@@ -156,26 +166,34 @@ def rivals_sentence(table: pd.DataFrame, tested: dict[str, float], how: str) -> 
     return text
 
 
-def beats(rows: pd.DataFrame, variant: str, p: float, how: str, what: str = "") -> str:
+def beats(rows: pd.DataFrame, variant: str, p: float, how: str, metric: str, what: str = "") -> str:
     """A variant or baseline that is significantly better on test than the chosen one."""
     chosen = rows.index[rows["vs_best"] == "chosen"][0]
-    mine, theirs = rows.loc[variant, "accuracy"], rows.loc[chosen, "accuracy"]
+    mine, theirs = rows.loc[variant, metric], rows.loc[chosen, metric]
     return (
         f"{what or variant} is significantly better than {chosen} on test: {mine:.4f} against "
-        f"{theirs:.4f} accuracy ({mine - theirs:+.4f}; {how} = {p:.3g}), although validation "
-        f"chose {chosen}."
+        f"{theirs:.4f} {METRIC_NAMES[metric]} ({mine - theirs:+.4f}; {how} = {p:.3g}), although "
+        f"validation chose {chosen}."
     )
 
 
 def baseline_sentence(
-    table: pd.DataFrame, summary: dict, tested: dict[str, float], how: str
+    table: pd.DataFrame,
+    summary: dict,
+    tested: dict[str, float],
+    how: str,
+    metric: str = "accuracy",
 ) -> str:
     if "gain_over_baseline" not in summary:
         return ""
+    rows = table.set_index("variant")
     variant = table[table["kind"] == "baseline"].iloc[0]["variant"]
     baseline_p = tested.get(variant)
-    gain, name = summary["gain_over_baseline"], summary["baseline"]
-    side = f"{abs(gain):.4f} {'lower' if gain >= 0 else 'higher'}"
+    name = summary["baseline"]
+    gain = rows.loc[summary["best_variant"], metric] - rows.loc[variant, metric]
+    side = f"{abs(gain):.4f} {'lower' if gain >= 0 else 'higher'}" + (
+        "" if metric == "accuracy" else f" in {METRIC_NAMES[metric]}"
+    )
     if baseline_p is None:
         return f" The {name} baseline scores {side} on test (not tested: no predictions)."
     if baseline_p >= ALPHA:
@@ -184,8 +202,7 @@ def baseline_sentence(
             f" {side}; {how} = {baseline_p:.3g})."
         )
     if gain < 0:
-        rows = table.set_index("variant")
-        return " " + beats(rows, variant, baseline_p, how, f"The {name} baseline")
+        return " " + beats(rows, variant, baseline_p, how, metric, f"The {name} baseline")
     return (
         f" The {name} baseline is significantly worse on test ({side}; {how} = {baseline_p:.3g})."
     )
