@@ -1,5 +1,6 @@
 """What a flow run shows on its Artifacts tab in the Prefect UI: the comparison (markdown), the
-ranked variants (a table) and how many variants have finished (a progress bar).
+ranked variants (a table, *better* / *tie* / *worse* against the variant chosen on validation),
+the factorial answer's effects (a table) and how many variants have finished (a progress bar).
 
 Artifacts are a view of files the stages already wrote; failing to publish one is logged and
 never fails the run.
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 # Prefect allows lowercase letters, digits and dashes only
 COMPARISON_KEY = "birnn-comparison"
 RANKING_KEY = "birnn-ranking"
+EFFECTS_KEY = "birnn-effects"
 PROGRESS_KEY = "birnn-variants-progress"
 RANKING_COLUMNS = (
     "rank",
@@ -70,6 +72,31 @@ def ranking_rows(comparison: dict) -> list[dict[str, Any]]:
     return rows
 
 
+def effects_rows(comparison: dict) -> list[dict[str, Any]]:
+    """Every contrast of the factorial answer (each level against the others, every pair, the
+    bidirectional-vs-one-way gap) as table rows, rounded."""
+    effects = comparison.get("effects") or {}
+    records = [
+        (factor, record)
+        for factor, found in (effects.get("factors") or {}).items()
+        for record in found["vs_rest"] + found["pairs"]
+    ]
+    if effects.get("direction"):
+        records.append(("direction", effects["direction"]))
+    return [
+        {
+            "factor": factor,
+            "contrast": record["contrast"],
+            "estimate": round(record["estimate"], 4),
+            "ci95": "{:+.4f} to {:+.4f}".format(*record["ci95"]),
+            "simultaneous95": "{:+.4f} to {:+.4f}".format(*record["simultaneous95"]),
+            "p_adjusted": round(record["p_adjusted"], 4),
+            "mde80": round(record["mde80"], 4),
+        }
+        for factor, record in records
+    ]
+
+
 def publish_comparison(layout: Layout) -> None:
     """reports/comparison.md as a markdown artifact, its ranking as a table artifact."""
     markdown, summary = layout.reports_dir / "comparison.md", layout.comparison_path
@@ -91,10 +118,24 @@ def publish_comparison(layout: Layout) -> None:
                 key=RANKING_KEY,
                 description=(
                     f"variants ranked by {comparison.get('selected_by', 'validation accuracy')}; "
-                    f"best: {comparison.get('best_variant')}"
+                    f"chosen: {comparison.get('best_variant')}; vs_best: better / tie / worse "
+                    "on test against it"
                 ),
             ),
         )
+        if effects_rows(comparison):
+            effects = comparison["effects"]
+            _published(
+                "effects",
+                lambda: create_table_artifact(
+                    table=effects_rows(comparison),
+                    key=EFFECTS_KEY,
+                    description=(
+                        f"which cell, which merge mode: test {effects['metric']}, "
+                        f"{effects['test']}; " + " ".join(effects.get("sentences", []))
+                    )[:5000],
+                ),
+            )
 
 
 class VariantProgress:

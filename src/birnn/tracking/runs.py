@@ -20,6 +20,7 @@ from birnn.config import Params
 from birnn.files import read_json, sha256_file
 from birnn.redact import redact_text
 from birnn.tasks import task_of
+from birnn.tracking.answer import answer_metrics, answer_tags, variant_sides
 from birnn.tracking.champion import (
     REGISTERED_VERSION_TAG,
     promote,
@@ -155,6 +156,10 @@ def _log_parent(
             )
             for name in names
         }
+        client = mlflow.MlflowClient()
+        for name, side in variant_sides(comparison).items():
+            if name in variants:
+                client.set_tag(variants[name].run_id, "vs_chosen", side)
         model_ids = {n: v.model_id for n, v in variants.items() if v.model_id}
         champion = None
         if best in model_ids:
@@ -192,6 +197,8 @@ def _log_reports(mlflow, reports_dir: Path, comparison: dict) -> None:
         mlflow.log_metric("best_accuracy", comparison["best_accuracy"])
     if comparison.get("best_variant"):
         mlflow.set_tag("best_variant", comparison["best_variant"])
+    mlflow.set_tags(answer_tags(comparison))
+    mlflow.log_metrics(answer_metrics(comparison))
 
 
 def _champion_tags(champion: dict) -> dict[str, str]:

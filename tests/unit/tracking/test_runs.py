@@ -93,3 +93,41 @@ def test_each_seed_is_a_run_nested_under_its_variant(logged):
     assert variant_run.data.metrics["test_accuracy"] == pytest.approx(mean)
     assert variant_run.data.metrics["test_n_seeds"] == 2
     assert len(client.get_metric_history(seeds[0].info.run_id, "val_loss")) == 1  # one epoch
+
+
+def test_the_parent_carries_the_answer_and_each_child_its_side(outputs, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params, paths = outputs
+    sentence = "Merge mode (test accuracy, mean over 1 cell): no difference found; ..."
+    write_json(
+        paths["reports_dir"] / "comparison.json",
+        {
+            "best_variant": "gru-ave",
+            "best_accuracy": 0.6,
+            "significance_test": "exact McNemar test",
+            "variants": [
+                {"variant": "gru-ave", "vs_best": "chosen"},
+                {"variant": "lstm-concat", "vs_best": "tie"},
+                {"variant": "tfidf-logreg", "vs_best": "better"},
+            ],
+            "effects": {
+                "metric": "accuracy",
+                "test": "paired bootstrap over test rows (2000 draws)",
+                "factors": {"merge_mode": {"max_difference": 0.021}},
+                "sentences": [sentence],
+            },
+            "power": {"mde": 0.034},
+        },
+    )
+    result = log_pipeline(params, NAMES, **paths)
+    client = mlflow.MlflowClient(params.tracking.uri)
+    parent = client.get_run(result["parent_run_id"])
+    assert parent.data.tags["effects.merge_mode"] == sentence
+    assert parent.data.tags["significance_test"] == "exact McNemar test"
+    assert parent.data.metrics["effect_merge_mode_max_difference"] == pytest.approx(0.021)
+    assert parent.data.metrics["minimum_detectable_difference"] == pytest.approx(0.034)
+    sides = {
+        name: client.get_run(run_id).data.tags.get("vs_chosen")
+        for name, run_id in result["children"].items()
+    }
+    assert sides == {"gru-ave": "chosen", "lstm-concat": "tie", "tfidf-logreg": "better"}
