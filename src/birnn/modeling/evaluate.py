@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from birnn.files import write_json
-from birnn.modeling.model_folder import MODEL_FILE, load_keras_model, load_variant_info, seed_dir
+from birnn.modeling.model_folder import (
+    MODEL_FILE,
+    VAL_PREDICTIONS_FILE,
+    load_keras_model,
+    load_variant_info,
+    seed_dir,
+)
 from birnn.modeling.scoring import balance_scores, save_predictions, seed_statistics
 from birnn.tasks import PredictTexts, task_of
 from birnn.tasks.processed import load_split
@@ -133,7 +139,8 @@ def _validation(info: dict) -> dict:
 
 def _validation_balance(model_dir: Path, info: dict, processed_dir) -> dict:
     """Balanced accuracy and macro-F1 on validation (mean over seeds when several): what the
-    comparison ranks by when the classes are imbalanced."""
+    comparison ranks by when the classes are imbalanced. The selected seed's probabilities are
+    kept in the model folder: the champion rule tests a new model against the champion on them."""
     x_val, y_val = load_split(processed_dir, "val")
     seeds = [s["seed"] for s in info.get("seeds", []) if s["status"] == "ok"]
     folders = [
@@ -142,6 +149,8 @@ def _validation_balance(model_dir: Path, info: dict, processed_dir) -> dict:
     scores = []
     for folder in folders:
         prob = _predict(load_keras_model(folder / MODEL_FILE), x_val, y_val.shape)
+        if folder == model_dir:
+            save_predictions(model_dir / VAL_PREDICTIONS_FILE, prob)
         scores.append(balance_scores(y_val, (prob >= 0.5).astype(int), prefix="val_"))
     return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
 

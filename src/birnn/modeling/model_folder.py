@@ -19,6 +19,8 @@ from birnn.tasks.processed import VOCAB_FILE
 MODEL_FILE = "model.keras"
 VARIANT_FILE = "variant.json"
 HISTORY_FILE = "history.json"
+# the selected seed's probabilities on the validation rows: the champion rule pairs on them
+VAL_PREDICTIONS_FILE = "val_predictions.npy"
 PARTS = (MODEL_FILE, VOCAB_FILE, VARIANT_FILE, HISTORY_FILE)
 RETRAIN = (
     "written by another version of birnn, or damaged? Train it again "

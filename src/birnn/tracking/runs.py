@@ -18,6 +18,7 @@ from typing import Any
 import birnn.tracking.provenance as provenance
 from birnn.config import Params
 from birnn.files import read_json, sha256_file
+from birnn.modeling.model_folder import VAL_PREDICTIONS_FILE
 from birnn.redact import redact_text
 from birnn.tasks import task_of
 from birnn.tracking.answer import answer_metrics, answer_tags, variant_sides
@@ -169,7 +170,12 @@ def _log_parent(
                 **validation_scores(outputs.metrics_dir / f"{best}.json"),
             }
             champion = register_champion(
-                mlflow, params, candidate, model_ids[best], parent.info.run_id
+                mlflow,
+                params,
+                candidate,
+                model_ids[best],
+                parent.info.run_id,
+                validation_predictions(outputs, best),
             )
             mlflow.set_tags(_champion_tags(champion))
         elif best and not task_of(outputs.models_dir / best).serves_text:
@@ -185,6 +191,21 @@ def _log_parent(
         **(_champion_summary(champion) if champion else {}),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def validation_predictions(outputs: Outputs, best: str) -> tuple | None:
+    """The best variant's validation probabilities and the validation labels (None: a model
+    folder from before they were kept, or no validation split)."""
+    import numpy as np
+
+    prob_path = outputs.models_dir / best / VAL_PREDICTIONS_FILE
+    labels = outputs.processed_dir / "val.npz"
+    if not (prob_path.is_file() and labels.is_file()):
+        return None
+    with np.load(labels, allow_pickle=False) as data:
+        y_val = data["y"].astype(np.int64)
+    prob = np.load(prob_path, allow_pickle=False)
+    return (prob, y_val) if prob.shape[: y_val.ndim] == y_val.shape else None
 
 
 def _log_reports(mlflow, reports_dir: Path, comparison: dict) -> None:
@@ -210,11 +231,13 @@ def _champion_tags(champion: dict) -> dict[str, str]:
     }
 
 
-def _champion_summary(champion: dict) -> dict[str, str]:
+def _champion_summary(champion: dict) -> dict[str, Any]:
+    """What tracking.json says about the champion, the test that decided included."""
     return {
         "champion_version": champion["version"],
         "registered_version": champion["registered_version"],
         "champion_decision": champion["decision"],
+        "champion_test": champion["test"],
     }
 
 

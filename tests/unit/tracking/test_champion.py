@@ -2,12 +2,12 @@
 
 import shutil
 
+import numpy as np
 import pytest
 
 from birnn.files import read_json, write_json
 from birnn.layout import Layout
 from birnn.tracking import champion_decision, track
-from birnn.tracking.champion import rank_key
 
 from .conftest import output_paths, project_outputs
 
@@ -15,8 +15,9 @@ mlflow = pytest.importorskip("mlflow")
 
 
 def test_the_champion_is_not_replaced_by_a_worse_model(logged, tmp_path, monkeypatch):
-    """A real sqlite store: the same data, a worse validation score -> a new version, the alias
-    stays; a better one -> promoted; tracking.promote -> promoted whatever the scores."""
+    """A real sqlite store, the same data: tracking.promote moves the alias whatever the
+    predictions; then a candidate significantly better on the validation rows is promoted, a
+    worse or an equal one is registered but the alias stays."""
     params, layout, first = logged
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     root = tmp_path / "project"
@@ -40,60 +41,81 @@ def test_the_champion_is_not_replaced_by_a_worse_model(logged, tmp_path, monkeyp
         == client.get_run(first["parent_run_id"]).data.tags["data_sha256"]
     )
 
-    def track_with(accuracy: float, promote: bool = False) -> dict:
+    with np.load(copy.processed_dir / "val.npz") as data:
+        y_val = data["y"]
+    right, wrong = y_val.astype(np.float32), 1 - y_val.astype(np.float32)
+    predictions = copy.model_dir("gru-concat") / "val_predictions.npy"
+    assert predictions.is_file()  # evaluate keeps the selected seed's validation probabilities
+
+    def track_with(prob, accuracy: float, promote: bool = False) -> dict:
+        np.save(predictions, prob)
+        # another validation score: other outputs, so a new run (not a replay of a logged one)
         write_json(metrics_file, {**metrics, "val_accuracy": accuracy})
         run_params = params.model_copy(
             update={"tracking": params.tracking.model_copy(update={"promote": promote})}
         )
         return track(run_params, names, copy.tracking_path, **output_paths(project_outputs(root)))
 
-    worse = track_with(val_accuracy - 0.1)
-    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
-    assert str(alias.version) == version and worse["registered_version"] != version
-    assert worse["champion_decision"] == (
-        f"kept: current champion version {version} (gru-concat) scores "
-        f"{val_accuracy:.4f} >= {val_accuracy - 0.1:.4f} (validation accuracy, then loss)"
-    )
-    assert read_json(copy.tracking_path)["champion_decision"] == worse["champion_decision"]
-    assert worse["champion_version"] == version
+    def alias() -> str:
+        return str(client.get_model_version_by_alias("builtin-sentiment", "champion").version)
 
-    better = track_with(val_accuracy + 0.01)
-    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
-    assert better["champion_decision"].startswith("promoted: validation accuracy")
-    assert str(alias.version) == better["registered_version"] == better["champion_version"]
-
-    forced = track_with(val_accuracy - 0.2, promote=True)
-    alias = client.get_model_version_by_alias("builtin-sentiment", "champion")
+    forced = track_with(wrong, 0.11, promote=True)
     assert forced["champion_decision"] == "promoted (tracking.promote)"
-    assert str(alias.version) == forced["registered_version"]
-
-
-def test_champion_decision_compares_validation_scores_on_the_same_data_only():
-    current = {
-        "version": "3",
-        "variant": "gru-ave",
-        "data_digest": "abc",
-        "val_accuracy": "0.9",
-        "val_loss": "0.3",
-    }
-    same = {"data_digest": "abc", "val_loss": 0.3}
-    assert champion_decision(None, {**same, "val_accuracy": 0.1}).startswith("promoted: no champ")
-    assert champion_decision(current, {**same, "val_accuracy": 0.91}).startswith("promoted:")
-    assert champion_decision(current, {**same, "val_accuracy": 0.9}).startswith(
-        "kept: current champion version 3 (gru-ave) scores 0.9000 >= 0.9000"
+    assert alias() == forced["registered_version"] != version
+    n = len(y_val)
+    better = track_with(right, 0.12)
+    assert better["champion_decision"].startswith(
+        f"promoted: right on {n} validation rows where version {forced['registered_version']} "
+        f"(gru-concat) is wrong, against 0 the other way (exact McNemar test on the validation "
+        f"rows, n = {n}, p = "
     )
-    # equal accuracy: the lower validation loss wins
-    assert champion_decision(
-        {**current, "val_loss": "0.4"}, {**same, "val_accuracy": 0.9}
-    ).startswith("promoted: validation accuracy ties with version 3 (gru-ave) at 0.9000")
+    assert alias() == better["registered_version"] == better["champion_version"]
+    recorded = read_json(copy.tracking_path)
+    assert recorded["champion_test"] == {
+        "test": "exact McNemar test on the validation rows",
+        "n": n,
+        "candidate_only": n,
+        "champion_only": 0,
+        "p": pytest.approx(2 * 0.5**n),
+    }
+    worse = track_with(wrong, 0.13)
+    assert worse["champion_decision"].startswith(
+        f"kept: not significantly better than version {better['registered_version']} "
+        f"(gru-concat): right on 0 validation rows where version {better['registered_version']} "
+        f"(gru-concat) is wrong, against {n} the other way"
+    )
+    assert alias() == better["registered_version"] != worse["registered_version"]
+    # a higher validation accuracy on the same rows is no reason: only the paired test moves it
+    same = track_with(right, 0.99)
+    assert same["champion_decision"].startswith("kept: not significantly better")
+    assert same["champion_test"]["p"] == 1.0 and alias() == better["registered_version"]
+
+
+def test_champion_decision_moves_only_on_a_significant_paired_test_on_the_same_data():
+    current = {"version": "3", "variant": "gru-ave", "data_digest": "abc"}
+    same = {"data_digest": "abc"}
+
+    def test(candidate_only, champion_only, p):
+        return {
+            "test": "exact McNemar test on the validation rows",
+            "n": 1000,
+            "candidate_only": candidate_only,
+            "champion_only": champion_only,
+            "p": p,
+        }
+
+    assert champion_decision(None, same).startswith("promoted: no champion yet")
+    assert champion_decision(current, same, test=test(30, 10, 0.002)).startswith(
+        "promoted: right on 30 validation rows where version 3 (gru-ave) is wrong, against 10"
+    )
+    assert champion_decision(current, same, test=test(22, 18, 0.64)).startswith(
+        "kept: not significantly better than version 3 (gru-ave)"
+    )
+    # significantly different the wrong way: kept
+    assert champion_decision(current, same, test=test(10, 30, 0.002)).startswith("kept:")
+    assert "no validation predictions to test against" in champion_decision(current, same)
     legacy = {"version": "1", "variant": "gru-sum"}  # registered before the rule: no tags
-    assert champion_decision(legacy, {**same, "val_accuracy": 0.5}).startswith("promoted:")
-    other_data = {"data_digest": "def", "val_accuracy": 0.99}
-    assert "chosen on other data" in champion_decision(current, other_data)
+    assert champion_decision(legacy, same).startswith("promoted:")
+    other_data = {"data_digest": "def"}
+    assert "chosen on other data" in champion_decision(current, other_data, test=test(90, 0, 0))
     assert champion_decision(current, other_data, promote=True).startswith("promoted")
-
-
-def test_missing_or_non_finite_scores_rank_below_any_real_score():
-    assert rank_key({"val_accuracy": "0.5", "val_loss": "0.2"}) == (0.5, -0.2)
-    assert rank_key({}) < rank_key({"val_accuracy": 0.0})
-    assert rank_key({"val_accuracy": float("nan")}) == rank_key({})
