@@ -25,3 +25,10 @@ def test_evaluate_writes_metrics_that_match_the_predictions(trained):
     # scores that see a minority class, on test and on validation (what compare.metric ranks by)
     assert 0 <= metrics["balanced_accuracy"] <= 1 and 0 <= metrics["macro_f1"] <= 1
     assert 0 <= metrics["val_balanced_accuracy"] <= 1 and 0 <= metrics["val_macro_f1"] <= 1
+    # the validation probabilities the champion rule pairs a new model with
+    y_val = np.load(layout.processed_dir / "val.npz")["y"]
+    val_prob = np.load(layout.model_dir("gru-concat") / "val_predictions.npy")
+    assert val_prob.shape == y_val.shape
+    assert metrics["val_balanced_accuracy"] == pytest.approx(
+        __import__("sklearn.metrics").metrics.balanced_accuracy_score(y_val, val_prob >= 0.5)
+    )

@@ -11,12 +11,16 @@ from birnn.layout import Layout
 def test_train_writes_model_folder_and_curves(trained):
     params, layout, summary = trained
     folder = layout.model_dir("gru-concat")
-    assert {p.name for p in folder.iterdir()} == {
-        "model.keras",
-        "vocab.json",
-        "variant.json",
-        "history.json",
-    }
+    trained_files = {"model.keras", "vocab.json", "variant.json", "history.json"}
+    # evaluate (run on the same shared folder by other tests) adds the validation probabilities
+    assert (
+        trained_files
+        <= {p.name for p in folder.iterdir()}
+        <= {
+            *trained_files,
+            "val_predictions.npy",
+        }
+    )
     curves = pd.read_csv(layout.curve_path("gru-concat"))
     assert list(curves.columns[:1]) == ["epoch"] and len(curves) == summary["epochs_run"]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(curves.columns)
