@@ -56,8 +56,10 @@ def add_significance(
     adjusted = holm(raw)
     table["p_vs_best"] = [raw.get(name) for name in table["variant"]]
     table["p_holm"] = [adjusted.get(name) for name in table["variant"]]
-    accuracy = dict(zip(table["variant"], table["accuracy"]))
-    table["vs_best"] = [against_chosen(name, best, adjusted, accuracy) for name in table["variant"]]
+    # the sign in the score the test compared: the ranking metric when it is bootstrapped
+    tested = metric if metric != "accuracy" and unit == "texts" and metric in table else "accuracy"
+    score = dict(zip(table["variant"], table[tested]))
+    table["vs_best"] = [against_chosen(name, best, adjusted, score) for name in table["variant"]]
     return test
 
 

@@ -123,3 +123,48 @@ def test_everything_tied_states_what_the_test_could_have_found(tmp_path):
     md = (tmp_path / "comparison.md").read_text()
     assert "## Which cell, which merge mode" in md and "| concat vs sum " in md
     assert (tmp_path / "figures" / "effects.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ranked_by_balanced_accuracy_better_and_worse_are_in_balanced_accuracy(tmp_path):
+    # 20% positives: the baseline misses 80 of them and matches the chosen variant's accuracy
+    # (0.92), but its balanced accuracy is far lower: it is worse in the score that chose
+    m, p = tmp_path / "metrics", tmp_path / "predictions"
+    p.mkdir()
+    y = (np.arange(ROWS) < 200).astype(np.int8)
+    np.savez(tmp_path / "test.npz", x=np.zeros((ROWS, 3), np.int32), y=y, row=np.arange(ROWS))
+    for name, kind, wrong_rows in [
+        ("gru-sum", "rnn", np.r_[0:20, 200:260]),
+        ("tfidf-logreg", "baseline", np.r_[0:80]),
+    ]:
+        predicted = y.copy()
+        predicted[wrong_rows] = 1 - predicted[wrong_rows]
+        balanced = ((predicted == y)[y == 1].mean() + (predicted == y)[y == 0].mean()) / 2
+        write_metrics(
+            m,
+            name,
+            name.split("-")[0],
+            "sum" if kind == "rnn" else None,
+            float((predicted == y).mean()),
+            kind=kind,
+            n_test=ROWS,
+            balanced_accuracy=float(balanced),
+            val_balanced_accuracy=0.9 if kind == "rnn" else 0.8,
+        )
+        np.save(p / f"{name}.npy", np.where(predicted == 1, 0.9, 0.1).astype(np.float32))
+    compare(
+        m,
+        ["gru-sum", "tfidf-logreg"],
+        tmp_path,
+        predictions_dir=p,
+        y_test_path=tmp_path / "test.npz",
+    )
+    report = json.loads((tmp_path / "comparison.json").read_text())
+    rows = {r["variant"]: r for r in report["variants"]}
+    assert report["ranked_by"] == "balanced_accuracy"
+    assert report["significance_test"] == "paired bootstrap of balanced accuracy over test rows"
+    assert rows["tfidf-logreg"]["vs_best"] == "worse" and rows["tfidf-logreg"]["p_holm"] < 0.05
+    assert (
+        "baseline is significantly worse on test (0.1125 lower in balanced accuracy"
+        in (report["verdict"])
+    )
+    assert report["power"]["metric"] == "balanced_accuracy"
