@@ -63,6 +63,7 @@ def effects_chart(effects: dict, path: Path) -> None:
         len(factors),
         figsize=(4.2 * len(factors), 0.9 + 0.5 * max(len(f["vs_rest"]) for _, f in factors)),
         squeeze=False,
+        sharex=True,
     )
     for ax, (name, factor) in zip(axes[0], factors):
         rows = factor["vs_rest"]
@@ -73,6 +74,7 @@ def effects_chart(effects: dict, path: Path) -> None:
             ax.plot(record["estimate"], row, "o", color="black", ms=4)
         ax.axvline(0, color="black", lw=0.8, ls="--")
         ax.set_yticks(y, [r["level"] for r in rows])
+        ax.invert_yaxis()  # the first level on top, as in the tables
         ax.set_title(f"{name.replace('_', ' ')}: level minus the others")
         ax.set_xlabel(f"test {effects['metric'].replace('_', ' ')}")
         ax.grid(axis="x", alpha=0.3)
