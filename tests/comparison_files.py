@@ -1,5 +1,7 @@
 """Metrics and prediction files of made-up variants, for the comparison's tests."""
 
+import re
+
 import numpy as np
 
 from birnn.files import write_json
@@ -58,3 +60,39 @@ def imbalanced_metrics(tmp_path, n=1000, rare=10):
         )
         np.save(p / f"{name}.npy", np.full(n, 0.1, np.float32))
     return m, p, ["gru-sum", "lstm-sum"]
+
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:e-?\d+)?%?")
+COUNTS = 20  # small integers count things ("3 seeds", "2 cells"): not measured numbers
+
+
+def json_numbers(value) -> list[float]:
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in json_numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in json_numbers(v)]
+    return []
+
+
+def unmapped_numbers(report: dict) -> list[str]:
+    """The numbers of the verdict that no number of comparison.json gives, as shown (to the
+    precision the verdict prints, sign aside: "0.0549 lower" is a gap of -0.0549)."""
+    values = [abs(v) for v in json_numbers({k: v for k, v in report.items() if k != "verdict"})]
+    missing = []
+    for token in NUMBER.findall(report["verdict"]):
+        text = token.rstrip("%").replace(",", "").lstrip("+-")
+        shown = float(text) / (100 if token.endswith("%") else 1)
+        if shown.is_integer() and shown <= COUNTS:
+            continue
+        if "e" in text:
+            tolerance = abs(shown) * 5e-3
+        else:
+            decimals = len(text.partition(".")[2]) + (2 if token.endswith("%") else 0)
+            tolerance = 0.5 * 10**-decimals + 1e-12
+        if not any(abs(v - shown) <= tolerance for v in values):
+            missing.append(token)
+    return missing

@@ -36,9 +36,9 @@ from birnn.reporting.ranking import (
     rounded,
     table_columns,
 )
-from birnn.reporting.significance import MCNEMAR, add_significance, scores_per_unit
+from birnn.reporting.significance import ALPHA, MCNEMAR, add_significance, scores_per_unit
 from birnn.reporting.stats import bootstrap_accuracies
-from birnn.reporting.verdict import clean_warnings, verdict, warnings
+from birnn.reporting.verdict import against_chosen_record, clean_warnings, verdict, warnings
 
 log = logging.getLogger("birnn")
 
@@ -78,6 +78,7 @@ def compare(
         "selected_by": f"validation {METRIC_NAMES[metric]}, then validation loss (test scores "
         "never choose)",
         "significance_test": test,
+        "alpha": ALPHA,
         "test_units": unit,
         "seeds": int(table["n_seeds"].max()) if "n_seeds" in table else 1,
         "variants": records(table.drop(columns=["probes", "n_test"])),
@@ -94,6 +95,7 @@ def compare(
     )
     for warning in summary["warnings"]:
         log.warning("compare: %s", warning)
+    summary["vs_chosen"] = against_chosen_record(table, summary)
     summary["verdict"] = verdict(table, summary)
     write_comparison_figures(
         out_dir / "figures",
@@ -183,8 +185,13 @@ def grid_record(grid: pd.DataFrame | None) -> dict:
 
 
 def records(table: pd.DataFrame) -> list[dict]:
-    """The table as JSON rows: scores rounded, gaps as null."""
+    """The table as JSON rows: scores rounded, p-values to 4 significant digits (a tiny p
+    stays readable), gaps as null."""
     return [
-        {k: (rounded(v) if isinstance(v, float) else v) for k, v in row.items()}
+        {k: (json_number(k, v) if isinstance(v, float) else v) for k, v in row.items()}
         for row in table.astype(object).where(table.notna(), None).to_dict("records")
     ]
+
+
+def json_number(column: str, value: float) -> float | None:
+    return float(f"{value:.4g}") if column in ("p_vs_best", "p_holm") else rounded(value)

@@ -73,6 +73,7 @@ def factorial_answer(
         "test": f"paired bootstrap over {'seeds and ' if several else ''}test "
         f"{'rows' if unit == 'texts' else unit} ({draws} draws)",
         "confidence": 1 - ALPHA,
+        "draws": draws,
         "scores": {name: float(v) for name, v in point.items()},
         "seeds": int(max(v.shape[0] for v in loaded.values())),
     }

@@ -11,7 +11,7 @@ import pandas as pd
 
 from birnn.files import read_json
 from birnn.reporting.power import power_sentence
-from birnn.reporting.ranking import METRIC_NAMES, MINORITY_SHARE, recurrent
+from birnn.reporting.ranking import METRIC_NAMES, MINORITY_SHARE, recurrent, rounded
 from birnn.reporting.significance import ALPHA
 
 MIN_TEST_UNITS = 200
@@ -130,6 +130,28 @@ def chosen(table: pd.DataFrame, summary: dict) -> str:
         if n_test is not None and pd.notna(n_test)
         else "."
     )
+
+
+def against_chosen_record(table: pd.DataFrame, summary: dict) -> dict:
+    """Per tested variant: its gap to the chosen one on test in the tested score, the side and
+    p_holm (the numbers the verdict quotes)."""
+    best = summary.get("best_variant")
+    if best is None:
+        return {}
+    metric = tested_metric(table, summary)
+    rows = table.set_index("variant")
+    return {
+        "metric": metric,
+        "gaps": {
+            variant: {
+                "gap": rounded(rows.loc[variant, metric] - rows.loc[best, metric]),
+                "side": rows.loc[variant, "vs_best"],
+                "p_holm": float(f"{rows.loc[variant, 'p_holm']:.4g}"),
+            }
+            for variant in rows.index
+            if variant != best and pd.notna(rows.loc[variant, "p_holm"])
+        },
+    }
 
 
 def tested_metric(table: pd.DataFrame, summary: dict) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from birnn.files import write_json
 from birnn.reporting.compare import compare
-from comparison_files import write_metrics, write_predictions
+from comparison_files import unmapped_numbers, write_metrics, write_predictions
 
 
 @pytest.fixture
@@ -75,6 +75,7 @@ def test_ranks_tests_significance_and_explains(outputs):
         "worse",
     ]
     assert report["gain_over_baseline"] == pytest.approx(0.35)
+    assert unmapped_numbers(report) == []
     assert report["failed"] == [{"variant": "simple_rnn-mul", "error": "loss became NaN"}]
     assert (
         "tie with it on test (exact McNemar test, Holm-adjusted p >= 0.05): lstm-sum;"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from birnn.reporting.compare import compare
-from comparison_files import write_metrics
+from comparison_files import unmapped_numbers, write_metrics
 
 ROWS = 1000
 
@@ -34,6 +34,8 @@ def run(tmp_path, variants):
         m, [v[0] for v in variants], tmp_path, predictions_dir=p, y_test_path=tmp_path / "test.npz"
     )
     report = json.loads((tmp_path / "comparison.json").read_text())
+    # every number the verdict states is one comparison.json records
+    assert unmapped_numbers(report) == []
     return {r["variant"]: r["vs_best"] for r in report["variants"]}, report
 
 
@@ -159,6 +161,7 @@ def test_ranked_by_balanced_accuracy_better_and_worse_are_in_balanced_accuracy(t
         y_test_path=tmp_path / "test.npz",
     )
     report = json.loads((tmp_path / "comparison.json").read_text())
+    assert unmapped_numbers(report) == []
     rows = {r["variant"]: r for r in report["variants"]}
     assert report["ranked_by"] == "balanced_accuracy"
     assert report["significance_test"] == "paired bootstrap of balanced accuracy over test rows"
@@ -168,3 +171,14 @@ def test_ranked_by_balanced_accuracy_better_and_worse_are_in_balanced_accuracy(t
         in (report["verdict"])
     )
     assert report["power"]["metric"] == "balanced_accuracy"
+
+
+def test_a_number_the_json_does_not_hold_is_caught():
+    report = {
+        "verdict": "x scores 0.9000 (+0.0100; p = 1.82e-12) on 1,697 rows, 10.4%.",
+        "a": 0.9,
+        "b": [-0.01, 1.8234e-12],
+        "c": {"n": 1697},
+    }
+    assert unmapped_numbers(report) == ["10.4%"]
+    assert unmapped_numbers({**report, "d": 0.104}) == []
