@@ -86,6 +86,22 @@ def test_the_run_publishes_the_comparison_the_ranking_and_a_finished_progress_ba
     comparison = json.loads((root / "reports" / "comparison.json").read_text())
     assert [r["variant"] for r in rows] == [v["variant"] for v in comparison["variants"]]
     assert rows[0]["rank"] == 1 and {"accuracy", "val_accuracy", "p_holm"} <= set(rows[0])
+    assert rows[0]["vs_best"] == "chosen" and {r["vs_best"] for r in rows[1:]} <= {
+        "better",
+        "tie",
+        "worse",
+    }
+    # gru-concat and gru-sum: one cell, two merge modes, so the merge mode's effect is tested
+    [effects] = _artifacts(api, "birnn-effects")
+    effect_rows = (
+        json.loads(effects["data"]) if isinstance(effects["data"], str) else effects["data"]
+    )
+    assert [(r["factor"], r["contrast"]) for r in effect_rows] == [
+        ("merge_mode", "concat vs the others"),
+        ("merge_mode", "sum vs the others"),
+        ("merge_mode", "concat vs sum"),
+    ]
+    assert comparison["effects"]["sentences"][0] in effects["description"]
     [progress] = _artifacts(api, "birnn-variants-progress")
     assert progress["type"] == "progress" and float(progress["data"]) == 100.0
     assert progress["description"].startswith("2 of 2 variants")
