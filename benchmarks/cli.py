@@ -33,7 +33,7 @@ from benchmarks.training_speed import training_comparison
 from birnn.config import load_params, parse_overrides
 
 PARTS = ("data", "dvc", "ratio", "sweep", "training")
-COMMANDS = ("all", "sweep", "ratio", "real", "gpu", "_data-stages")
+COMMANDS = ("all", "sweep", "ratio", "real", "gpu", "seeds", "_data-stages")
 DEFAULT_DATA_SIZES = [100_000, 400_000, 1_600_000]
 
 
@@ -156,6 +156,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--workdir", default=None, help="keep the run's outputs here")
     g.add_argument("--json", default=str(gpu.JSON_REPORT))
     g.add_argument("--md", default=str(gpu.MARKDOWN_REPORT))
+    s = sub.add_parser("seeds", help="what several seeds bought in a finished run")
+    s.add_argument("--root", required=True, help="the run's project folder")
+    s.add_argument(
+        "--metric", default="accuracy", choices=["accuracy", "balanced_accuracy", "macro_f1"]
+    )
     c = sub.add_parser(
         "_data-stages",
         help="internal: one size of the data stages, in the "
@@ -179,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "real":
         return _real(args)
+    if args.command == "seeds":
+        from benchmarks.seed_spread import seed_report
+
+        print(json.dumps(seed_report(Path(args.root), args.metric), indent=2))
+        return 0
     if args.command == "ratio":
         return _ratio(args)
     if args.command == "gpu":
