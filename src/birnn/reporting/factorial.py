@@ -79,20 +79,7 @@ def factorial_answer(
     }
     bi = rnn[rnn["merge_mode"].notna() & rnn["variant"].isin(list(point))]
     if len(bi):
-        grid = complete_grid(
-            bi.pivot(index="cell", columns="merge_mode", values="variant").reindex(
-                index=[c for c in CELLS if c in set(bi["cell"])],
-                columns=[m for m in MERGE_MODES if m in set(bi["merge_mode"])],
-            )
-        )
-        if grid.size:
-            cells, modes = list(grid.index), list(grid.columns)
-            names = grid.to_numpy().reshape(-1)
-            values = np.array([point[n] for n in names]).reshape(len(cells), len(modes))
-            stacked = np.stack([boot[n] for n in names], axis=1)
-            record.update(
-                grid_effects(cells, modes, values, stacked.reshape(-1, len(cells), len(modes)))
-            )
+        record.update(grid_answer(bi, point, boot))
     uni = rnn[rnn["merge_mode"].isna() & rnn["variant"].isin(list(point))]
     if len(bi) and len(uni):
         record["direction"] = direction_effect(
@@ -100,6 +87,23 @@ def factorial_answer(
         )
     record["sentences"] = sentences(record)
     return record
+
+
+def grid_answer(bi: pd.DataFrame, point: dict, boot: dict) -> dict:
+    """:func:`~birnn.reporting.effects.grid_effects` on the complete part of the grid of the
+    bidirectional variants ``bi`` ({} when no part of it is complete)."""
+    grid = complete_grid(
+        bi.pivot(index="cell", columns="merge_mode", values="variant").reindex(
+            index=[c for c in CELLS if c in set(bi["cell"])],
+            columns=[m for m in MERGE_MODES if m in set(bi["merge_mode"])],
+        )
+    )
+    if not grid.size:
+        return {}
+    names = grid.to_numpy().reshape(-1)
+    values = np.array([point[n] for n in names]).reshape(grid.shape)
+    stacked = np.stack([boot[n] for n in names], axis=1).reshape(-1, *grid.shape)
+    return grid_effects(list(grid.index), list(grid.columns), values, stacked)
 
 
 def interval(values: list[float]) -> str:
