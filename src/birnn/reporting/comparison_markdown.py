@@ -122,22 +122,28 @@ def legend(summary: dict) -> str:
         head = (
             f"`accuracy`: mean over {summary['seeds']} seeds, `accuracy_std`: their standard "
             "deviation. `ci95`: 95% interval of the mean from a bootstrap that resamples both the "
-            "seeds and the test rows. `p_vs_best`: the same paired bootstrap against the best variant."
+            "seeds and the test rows. `p_vs_best`: the same paired bootstrap against the chosen "
+            "variant."
         )
     elif summary["significance_test"] == MCNEMAR:
         head = (
             "`ci95`: Wilson 95% interval of the accuracy. `p_vs_best`: exact McNemar test against "
-            "the best variant on the same test rows."
+            "the chosen variant on the same test rows."
         )
     else:
         head = (
             "`ci95`: 95% bootstrap interval of the accuracy. `p_vs_best`: paired bootstrap against "
-            "the best variant on the same test units."
+            "the chosen variant on the same test units."
         )
     return (
         f"Ranked by `val_{ranked}` (the validation split; then validation loss): the best variant is "
         "chosen there, and the test columns report how it fares. "
         + head
+        + (
+            f" `p_vs_best` compares {ranked.replace('_', ' ')} ({summary['significance_test']})."
+            if summary["significance_test"].startswith("paired bootstrap of")
+            else ""
+        )
         + " `p_holm`: p_vs_best adjusted for testing every variant (Holm); below 0.05 the "
         "difference is unlikely to be noise. `vs_best`: against the variant chosen on validation "
         "(*chosen*): *better* or *worse* on test when p_holm < 0.05, else *tie*."
