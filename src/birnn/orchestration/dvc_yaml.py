@@ -32,7 +32,8 @@ HEADER = """\
 
 PLOTS = """\
 # `dvc plots show` / `dvc plots diff`: every variant in one chart (template .dvc/plots/
-# variants.json colours by variant), and the chosen variant's confusion matrix
+# variants.json colours by variant), the chosen variant's confusion matrix, and each cell and
+# merge mode against the others (the factorial answer)
 plots:
   - validation accuracy per epoch:
       template: variants
@@ -49,6 +50,11 @@ plots:
       x: predicted
       y:
         reports/plots/confusion.csv: actual
+  - each cell and merge mode minus the mean of the others (test, the ranking metric):
+      template: bar_horizontal
+      x: estimate
+      y:
+        reports/plots/effects.csv: level
 """
 
 

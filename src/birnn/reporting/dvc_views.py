@@ -6,7 +6,10 @@ variants (the figures are images for people; these are for DVC's tables and char
 * reports/plots/validation_curves.csv: every variant's validation curve in one long table
   (epoch, variant, val_accuracy, val_loss), drawn as one chart by the `variants` template;
 * reports/plots/confusion.csv: the chosen variant's test predictions (actual, predicted), for
-  DVC's confusion template.
+  DVC's confusion template;
+* reports/plots/effects.csv: each cell and merge mode against the mean of the others (the
+  factorial answer's estimates; its intervals are in reports/figures/effects.png), for DVC's
+  bar_horizontal template, so `dvc plots diff` shows how an experiment moved them.
 """
 
 from __future__ import annotations
@@ -63,6 +66,23 @@ def write_confusion(prob: np.ndarray | None, y_test: np.ndarray | None, path: Pa
     return len(table)
 
 
+def write_effects(effects: dict, path: Path) -> int:
+    """One row per factor level: ``level`` ("merge mode concat"), ``estimate`` and its 95%
+    interval; only the header when there is no factorial answer."""
+    rows = [
+        {
+            "level": f"{factor.replace('_', ' ')} {record['level']}",
+            "estimate": round(record["estimate"], 4),
+            "low": round(record["ci95"][0], 4),
+            "high": round(record["ci95"][1], 4),
+        }
+        for factor, found in (effects.get("factors") or {}).items()
+        for record in found["vs_rest"]
+    ]
+    _write_csv(pd.DataFrame(rows, columns=["level", "estimate", "low", "high"]), path)
+    return len(rows)
+
+
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
@@ -79,13 +99,14 @@ def write_views(
     predictions_dir: str | Path | None,
     y_test_path: str | Path | None,
 ) -> None:
-    """scores.json and both plot tables of one comparison."""
+    """scores.json and the plot tables of one comparison."""
     write_scores(summary["variants"], out_dir / "scores.json")
     ranked = [r["variant"] for r in summary["variants"] if r.get("kind") == "rnn"]
     curves = out_dir / "plots" / "validation_curves.csv"
     write_validation_curves(Path(curves_dir or out_dir / "curves"), ranked, curves)
     prob, y_test = best_predictions(summary["best_variant"], predictions_dir, y_test_path)
     write_confusion(prob, y_test, out_dir / "plots" / "confusion.csv")
+    write_effects(summary.get("effects") or {}, out_dir / "plots" / "effects.csv")
 
 
 def best_predictions(

@@ -125,6 +125,9 @@ def test_everything_tied_states_what_the_test_could_have_found(tmp_path):
     md = (tmp_path / "comparison.md").read_text()
     assert "## Which cell, which merge mode" in md and "| concat vs sum " in md
     assert (tmp_path / "figures" / "effects.png").read_bytes()[:4] == b"\x89PNG"
+    plotted = (tmp_path / "plots" / "effects.csv").read_text().splitlines()
+    assert plotted[0] == "level,estimate,low,high" and len(plotted) == 1 + 2 + 2
+    assert plotted[1].startswith("merge mode concat,")
 
 
 def test_ranked_by_balanced_accuracy_better_and_worse_are_in_balanced_accuracy(tmp_path):
