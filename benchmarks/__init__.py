@@ -9,6 +9,9 @@ set against a reference in the same run, since absolute times on shared machines
 * DVC overhead: `dvc repro` with nothing to do, in a reproduced temporary copy of the repo.
 * `dvc repro` vs one process (`make bench-ratio`): the default DAG with every stage a plain
   `bin/birnn <stage>` process vs all stages in one interpreter; target <= 1.5x.
+* real data (`python -m benchmarks real`): SST-2, airline tweets, IMDB beside TF-IDF.
+* the GPU check (`python -m benchmarks gpu`): the default variants on IMDB-sized reviews,
+  seconds per epoch and accuracy, under 5 minutes on a GPU (`--quick` on a CPU).
 
     python -m benchmarks                  # all of it -> reports/bench.json + reports/bench.md
     python -m benchmarks all --skip dvc --train-rows 4000

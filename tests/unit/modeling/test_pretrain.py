@@ -18,6 +18,7 @@ from birnn.layout import Layout
 from birnn.modeling.pretrain import (
     EMBEDDINGS_FILE,
     INFO_FILE,
+    LEARNED_SCALE,
     chosen_method,
     load_pretrained,
     pretrain,
@@ -53,6 +54,8 @@ def test_writes_vectors_for_the_vocabulary_and_a_record(split_project, tmp_path)
     matrix = np.load(tmp_path / "pre" / EMBEDDINGS_FILE)
     assert matrix.shape == (len(vocab["words"]) + 2, 8) and matrix.dtype == np.float32
     assert not matrix[0].any()  # padding stays zero
+    # learned vectors spread wider than Keras' random start, or training wipes them out
+    assert abs(float(matrix[2:].std()) - LEARNED_SCALE) < 0.03
     assert summary.method == "word2vec" and summary.coverage > 0.9 and summary.texts > 0
     assert json.loads((tmp_path / "pre" / INFO_FILE).read_text())["tokens"] == summary.tokens
     assert np.array_equal(load_pretrained(tmp_path / "pre", *matrix.shape), matrix)
