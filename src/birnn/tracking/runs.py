@@ -26,6 +26,7 @@ from birnn.tracking.champion import (
     register_champion,
     validation_scores,
 )
+from birnn.tracking.completion import fail_abandoned
 from birnn.tracking.experiment import ensure_experiment
 from birnn.tracking.packaging import NO_TEXT_MODEL
 from birnn.tracking.store import artifact_root, experiment_name, is_local, tracking_uri, writing
@@ -76,8 +77,11 @@ def log_pipeline(
         # a local store gets artifacts under params' artifact_root; a server keeps its own
         root = artifact_root(params) if is_local(uri) else None
         experiment_id = ensure_experiment(mlflow, experiment_name(params), uri, root)
+        abandoned = fail_abandoned(mlflow.MlflowClient(), experiment_id)
         fingerprint = provenance.fingerprint(params, outputs.metrics_files(names))
         summary = {"status": "logged", "uri": redact_text(uri), "experiment_id": experiment_id}
+        if abandoned:
+            summary["marked_failed"] = abandoned  # live runs whose training was killed
         logged = _logged_run(mlflow, experiment_id, fingerprint)
         if logged is not None:
             return {**summary, **_replayed(mlflow, params, logged), "fingerprint": fingerprint}
