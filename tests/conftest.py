@@ -23,6 +23,8 @@ def tiny_params(**sections) -> Params:
         "split": {"min_count": 1},
         "model": {"embedding_dim": 8, "units": 4, "pretrained": "none"},
         "train": {"epochs": 2, "batch_size": 64, "patience": 1, "plateau_margin": None},
+        # no live MLflow run: a stage trained in a test must not write into the repo's store
+        "tracking": {"live": False},
     }
     for section, values in sections.items():
         if isinstance(values, dict):

@@ -249,3 +249,25 @@ def test_experiment_page_lists_the_variant_runs_in_chromium(server, project):
             page.get_by_role("link", name=name, exact=True).wait_for(timeout=60_000)
         page.screenshot(path=str(shots / "mlflow-experiment-runs.png"), full_page=True)
     assert (shots / "mlflow-experiment-runs.png").stat().st_size > 10_000
+
+
+def test_the_link_track_gives_lands_on_the_variants_with_cell_merge_mode_and_champion(
+    server, project
+):
+    """A fresh browser (MLflow's GenAI pages by default) following the link in tracking.json
+    sees the training runs table, the variants unfolded, their columns and the champion."""
+    _, _, tracking = project
+    best = json.loads((project[0] / "reports" / "comparison.json").read_text())["best_variant"]
+    assert tracking["ui"].startswith(f"{server}/#/experiments/{tracking['experiment_id']}/runs")
+    shots = REPO / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with chromium_page() as page:
+        page.goto(tracking["ui"])
+        for name in [*VARIANTS, "tfidf-logreg"]:  # unfolded by the view: no click
+            page.get_by_role("link", name=name, exact=True).wait_for(timeout=120_000)
+        headers = page.locator('[role="columnheader"]').all_inner_texts()
+        assert {"cell", "merge_mode", "champion"} <= {h.strip() for h in headers}, headers
+        row = page.locator('[role="row"]', has=page.get_by_role("link", name=best, exact=True))
+        assert "@champion" in row.first.inner_text()
+        assert page.get_by_text("Token Usage").count() == 0  # not the GenAI overview
+        page.screenshot(path=str(shots / "mlflow-variants-view.png"), full_page=True)

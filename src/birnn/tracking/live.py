@@ -53,8 +53,8 @@ def seed_fingerprint_tag(seed: int) -> str:
 
 def live_runs(params: Params, variant: str) -> TrainingObserver:
     """The observer that keeps ``variant``'s MLflow run live, or nobody when tracking is off
-    or the local store cannot be written (`track` says why)."""
-    if not params.tracking.enabled:
+    or not live, or the local store cannot be written (`track` says why)."""
+    if not (params.tracking.enabled and params.tracking.live):
         return NO_OBSERVER
     uri = tracking_uri(params)
     if problem := store_problem(uri):
