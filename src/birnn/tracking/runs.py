@@ -101,13 +101,13 @@ def log_pipeline(
                 mlflow, params, names, outputs, experiment_id, params_file, fingerprint
             )
             result = {**summary, **created, "fingerprint": fingerprint}
-        return {**result, "ui": _land_on_runs(mlflow, params, uri, experiment_id, result)}
+        return {**result, "ui": _land_on_runs(mlflow, params, uri, experiment_id)}
 
 
-def _land_on_runs(mlflow, params: Params, uri: str, experiment_id: str, result: dict) -> str:
+def _land_on_runs(mlflow, params: Params, uri: str, experiment_id: str) -> str:
     """Refresh the runs view and the champion mark; return the link that opens them."""
     client = mlflow.MlflowClient()
-    save_runs_view(client, experiment_id, result.get("parent_run_id"))
+    save_runs_view(client, experiment_id)
     mark_champion(client, experiment_id, _champion_run(client, params))
     url = redact_text(runs_page_url(uri, experiment_id))
     log.info("the variants in MLflow's UI: %s", url)

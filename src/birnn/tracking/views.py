@@ -1,6 +1,6 @@
 """Where MLflow's UI opens on the training runs: a saved view of the experiment's runs table
-(the variants with their cell, merge mode, scores and the champion as columns, the latest
-pipeline run unfolded) and the link that lands on it.
+(the variant runs, with their cell, merge mode, scores and the champion as columns) and the
+link that lands on it.
 
 MLflow 3.17's UI decides between its GenAI pages and its model-training pages by a choice it
 keeps in the browser (localStorage ``mlflow.workflowType``, GenAI by default), not by the
@@ -19,38 +19,46 @@ import time
 VIEW_TAG_PREFIX = "mlflow.sharedViewState."
 RUNS_VIEW = "birnn-variants"
 RUNS_VIEW_NAME = "Variants"
-COLUMNS = (
-    "tags.`cell`",
-    "tags.`merge_mode`",
-    "tags.`direction`",
-    "tags.`status`",
-    "tags.`champion`",
+COLUMNS = (  # few: the table draws only the columns that fit on the screen
     "metrics.`test_accuracy`",
     "metrics.`val_accuracy`",
-    "metrics.`val_loss`",
-    "attributes.`Models`",
+    "tags.`cell`",
+    "tags.`merge_mode`",
+    "tags.`champion`",
+    "tags.`status`",
 )
+# the variant runs (and baselines), not the seeds; the pipeline runs stay folded under
+# "Additional runs". A saved view cannot unfold a parent row (the UI drops runsExpanded from
+# it), but it can group by a tag: the groups list their runs as flat rows, unfolded by
+# groupsExpanded, whose keys are the UI's group ids (tag.<key>.<value>)
+VARIANT_RUNS = "tags.kind != 'seed'"
+GROUPS = ("rnn", "baseline")
 CHAMPION_MARK = "@champion"  # the child run tag `champion` of the variant holding the alias
 
 
-def runs_view_state(parent_run_id: str | None) -> dict:
+def runs_view_state() -> dict:
     """The runs table as the view shows it (the UI fills in the rest with its defaults)."""
     return {
+        "searchFilter": VARIANT_RUNS,
         "selectedColumns": list(COLUMNS),
-        "runsExpanded": {parent_run_id: True} if parent_run_id else {},
         "orderByKey": "attributes.start_time",
         "orderByAsc": False,
+        "groupBy": {
+            "aggregateFunction": "max",
+            "groupByKeys": [{"mode": "tag", "groupByData": "kind"}],
+        },
+        "groupsExpanded": {f"tag.kind.{kind}": True for kind in GROUPS},
     }
 
 
-def save_runs_view(client, experiment_id: str, parent_run_id: str | None) -> None:
-    """Store (or refresh) the experiment's "Variants" view, the latest pipeline run unfolded."""
+def save_runs_view(client, experiment_id: str) -> None:
+    """Store (or refresh) the experiment's "Variants" view."""
     now = int(time.time() * 1000)
     envelope = {
         "name": RUNS_VIEW_NAME,
         "createdAt": now,
         "updatedAt": now,
-        "state": json.dumps(runs_view_state(parent_run_id)),
+        "state": json.dumps(runs_view_state()),
     }
     client.set_experiment_tag(experiment_id, VIEW_TAG_PREFIX + RUNS_VIEW, json.dumps(envelope))
 

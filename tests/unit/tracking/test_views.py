@@ -23,12 +23,20 @@ def _client(tmp_path):
 
 def test_the_view_is_an_envelope_the_ui_lists_with_the_variant_columns(tmp_path):
     client, experiment_id = _client(tmp_path)
-    save_runs_view(client, experiment_id, "parent123")
+    save_runs_view(client, experiment_id)
     envelope = json.loads(client.get_experiment(experiment_id).tags[VIEW_TAG_PREFIX + RUNS_VIEW])
     assert envelope["name"] == "Variants" and isinstance(envelope["createdAt"], int)
     state = json.loads(envelope["state"])
     assert {"tags.`cell`", "tags.`merge_mode`", "tags.`champion`"} <= set(state["selectedColumns"])
-    assert state["runsExpanded"] == {"parent123": True}
+    assert state["searchFilter"] == "tags.kind != 'seed'"  # variant rows, not pipeline rows
+    client.create_run(experiment_id, tags={"kind": "rnn", "variant": "gru-concat"})
+    client.create_run(experiment_id, tags={"kind": "seed", "variant": "gru-concat"})
+    client.create_run(experiment_id, run_name="pipeline-builtin")
+    listed = client.search_runs([experiment_id], state["searchFilter"])
+    assert [r.data.tags["kind"] for r in listed] == ["rnn"]
+    # grouped by kind, the variants' group unfolded: flat rows, not under their pipeline run
+    assert state["groupBy"]["groupByKeys"] == [{"mode": "tag", "groupByData": "kind"}]
+    assert state["groupsExpanded"]["tag.kind.rnn"] is True
 
 
 def test_the_link_overrides_the_browsers_genai_default_and_opens_the_view():
