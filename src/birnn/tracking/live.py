@@ -85,7 +85,9 @@ def owner_gone(tags: dict[str, str], own_process_counts: bool = False) -> bool:
 
 @contextlib.contextmanager
 def short_timeouts() -> Iterator[None]:
-    """A server that does not answer costs seconds, not MLflow's default minutes of retries."""
+    """A server that does not answer costs seconds, not MLflow's default minutes of retries.
+    MLflow reads these from the environment at each request; in the Prefect flow's threads
+    the trainings run one at a time (the Keras lock) and `track` only after them."""
     wanted = {
         "MLFLOW_HTTP_REQUEST_TIMEOUT": HTTP_TIMEOUT_SECONDS,
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",

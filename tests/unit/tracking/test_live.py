@@ -150,3 +150,26 @@ def test_only_a_process_of_this_host_that_ended_counts_as_gone():
     assert not owner_gone({HOST_TAG: "elsewhere", PID_TAG: str(_dead_pid())})
     assert not owner_gone({HOST_TAG: here, PID_TAG: str(os.getpid())})
     assert owner_gone({HOST_TAG: here, PID_TAG: str(os.getpid())}, own_process_counts=True)
+
+
+def test_several_seeds_get_a_run_each_under_the_variants(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    params = tiny_params(
+        tracking={"uri": uri, "artifact_root": str(tmp_path / "a"), "live": True},
+        variants={"seeds": [1, 2]},
+    )
+    live = live_runs(params, "gru-concat")
+    for seed, status in ((1, "ok"), (2, "failed")):
+        live.seed_started(seed, f"fp{seed}", {})
+        live.epoch_finished(seed, 1, {"val_loss": 0.5 + seed})
+        live.seed_finished(seed, status, None if status == "ok" else "boom")
+    live.variant_finished("ok", None)
+    client = _client(uri)
+    variant = client.get_run(live.variant_run)
+    assert variant.info.status == "FINISHED" and "val_loss" not in variant.data.metrics
+    assert {seed_fingerprint_tag(1), seed_fingerprint_tag(2)} <= set(variant.data.tags)
+    seeds = {s: client.get_run(run_id) for s, run_id in live.seed_runs.items()}
+    assert {s: r.info.status for s, r in seeds.items()} == {1: "FINISHED", 2: "FAILED"}
+    assert all(r.data.tags["mlflow.parentRunId"] == live.variant_run for r in seeds.values())
+    assert seeds[2].data.metrics["val_loss"] == 2.5
