@@ -23,14 +23,14 @@ def tiny_params(**sections) -> Params:
         "split": {"min_count": 1},
         "model": {"embedding_dim": 8, "units": 4, "pretrained": "none"},
         "train": {"epochs": 2, "batch_size": 64, "patience": 1, "plateau_margin": None},
-        # no live MLflow run: a stage trained in a test must not write into the repo's store
-        "tracking": {"live": False},
     }
     for section, values in sections.items():
         if isinstance(values, dict):
             raw.setdefault(section, {}).update(values)
         else:
             raw[section] = values
+    # no live MLflow run unless a test asks: a stage trained here must not write the repo's store
+    raw.setdefault("tracking", {}).setdefault("live", False)
     return parse_params(raw)
 
 
