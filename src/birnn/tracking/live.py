@@ -30,8 +30,10 @@ from birnn.tracking.store import (
     experiment_name,
     is_local,
     shown_uri,
+    sqlite_path,
     store_problem,
     tracking_uri,
+    writing,
 )
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,25 @@ def owner_gone(tags: dict[str, str], own_process_counts: bool = False) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def has_mlflow_schema(db) -> bool:
+    """Whether the sqlite file ``db`` holds MLflow's latest schema, all migrations run (a
+    read-only look; a store halfway through its migrations does not count)."""
+    import sqlite3
+
+    if not db.is_file():
+        return False
+    try:
+        from mlflow.store.db.utils import _get_latest_schema_revision
+
+        with contextlib.closing(
+            sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
+        ) as con:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row is not None and row[0] == _get_latest_schema_revision()
+    except Exception:  # noqa: BLE001 - unknown: take the lock, which is always safe
+        return False
 
 
 @contextlib.contextmanager
@@ -184,6 +205,20 @@ class LiveRuns:
             )
 
     def _connect(self) -> None:
+        with self._creating_the_store():
+            self._open_client()
+
+    def _creating_the_store(self) -> contextlib.AbstractContextManager:
+        """The store's writer lock while a new sqlite store gets its tables: two trainings
+        that start at once (`dvc queue start -j 2`) would otherwise both run MLflow's schema
+        migrations and leave a broken database. A store that has them needs no lock, so a
+        `track` holding it for minutes never delays a training."""
+        db = sqlite_path(self.uri)
+        if db is None or has_mlflow_schema(db):
+            return contextlib.nullcontext()
+        return writing(self.uri)
+
+    def _open_client(self) -> None:
         from mlflow import MlflowClient
 
         client = MlflowClient(tracking_uri=self.uri)

@@ -173,3 +173,13 @@ def test_several_seeds_get_a_run_each_under_the_variants(tmp_path, monkeypatch):
     assert {s: r.info.status for s, r in seeds.items()} == {1: "FINISHED", 2: "FAILED"}
     assert all(r.data.tags["mlflow.parentRunId"] == live.variant_run for r in seeds.values())
     assert seeds[2].data.metrics["val_loss"] == 2.5
+
+
+def test_a_new_store_is_created_under_the_writer_lock_an_existing_one_without(store, tmp_path):
+    from birnn.tracking.live import has_mlflow_schema
+
+    params, uri = store
+    db = tmp_path / "mlflow.db"
+    assert not has_mlflow_schema(db)  # missing: two trainings must not both migrate it
+    live_runs(params, "gru-concat").seed_started(7, "fp", {})
+    assert has_mlflow_schema(db)  # migrated: later trainings never wait on `track`'s lock
