@@ -64,6 +64,7 @@ schedule: setup
 # MLflow's UI exits 0 when its port is taken: check first, and fail naming the port
 ui: setup
 	@$(BIN)/python -c 'import socket, sys; s = socket.socket(); taken = s.connect_ex(("$(HOST)", $(PORT))) == 0; sys.exit("error: port $(PORT) on $(HOST) is taken (another make ui?): stop that server or run make ui PORT=5001" if taken else 0)'
+	@$(BIN)/python -c 'import json, pathlib; p = pathlib.Path("reports/tracking.json"); e = json.loads(p.read_text()).get("experiment_id") if p.is_file() else None; from birnn.tracking.views import runs_page; print(f"the variants: http://$(HOST):$(PORT)/{runs_page(e)}" if e else "no reports/tracking.json yet: the variants show under the experiment birnn-<source>, switch to Model training")'
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --default-artifact-root ./mlruns/artifacts --host $(HOST) --port $(PORT)
 
 # the whole benchmark (~12 min on 2 CPU cores): reports/bench.json + reports/bench.md, table printed;

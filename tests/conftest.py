@@ -30,6 +30,8 @@ def tiny_params(**sections) -> Params:
             raw.setdefault(section, {}).update(values)
         else:
             raw[section] = values
+    # no live MLflow run unless a test asks: a stage trained here must not write the repo's store
+    raw.setdefault("tracking", {}).setdefault("live", False)
     return parse_params(raw)
 
 

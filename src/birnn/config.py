@@ -356,6 +356,11 @@ class CompareParams(_Strict):
 
 class TrackingParams(_Strict):
     enabled: bool = True
+    live: bool = Field(
+        True,
+        description="each variant's run is created when its training starts and gets its "
+        "epochs as they finish; false: runs appear only when `track` logs the finished outputs",
+    )
     uri: str = Field(
         "sqlite:///mlruns/mlflow.db", description="overridden by the MLFLOW_TRACKING_URI variable"
     )

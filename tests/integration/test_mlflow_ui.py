@@ -32,6 +32,12 @@ VARIANTS = ["lstm-concat", "gru-concat"]
 EXPERIMENT = "birnn-builtin"
 REGISTERED = "builtin-sentiment"
 BIN = Path(sys.executable).parent
+ROW_TEXT = """(name) => {
+  const link = [...document.querySelectorAll('a')].find((a) => a.textContent.trim() === name);
+  const index = link.closest('[role=row]').getAttribute('row-index');
+  return [...document.querySelectorAll(`[role=row][row-index="${index}"]`)]
+    .map((part) => part.innerText).join(' ');
+}"""
 
 
 def _api(base: str, endpoint: str, body: dict | None = None, **query) -> dict:
@@ -249,3 +255,26 @@ def test_experiment_page_lists_the_variant_runs_in_chromium(server, project):
             page.get_by_role("link", name=name, exact=True).wait_for(timeout=60_000)
         page.screenshot(path=str(shots / "mlflow-experiment-runs.png"), full_page=True)
     assert (shots / "mlflow-experiment-runs.png").stat().st_size > 10_000
+
+
+def test_the_link_track_gives_lands_on_the_variants_with_cell_merge_mode_and_champion(
+    server, project
+):
+    """A fresh browser (MLflow's GenAI pages by default) following the link in tracking.json
+    sees the training runs table: the variants as rows, their columns and the champion."""
+    root, _, tracking = project
+    best = json.loads((root / "reports" / "comparison.json").read_text())["best_variant"]
+    assert tracking["ui"].startswith(f"{server}/#/experiments/{tracking['experiment_id']}/runs")
+    shots = REPO / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with chromium_page(width=2000) as page:
+        page.goto(tracking["ui"])
+        for name in [*VARIANTS, "tfidf-logreg"]:  # rows of their own: no click to unfold
+            page.get_by_role("link", name=name, exact=True).wait_for(timeout=120_000)
+        headers = {h.strip() for h in page.locator('[role="columnheader"]').all_inner_texts()}
+        assert {"cell", "merge_mode", "champion", "test_accuracy"} <= headers, headers
+        # the table draws a row in parts (pinned name, scrolling cells) sharing a row-index
+        assert "@champion" in page.evaluate(ROW_TEXT, best)
+        assert "@champion" not in page.evaluate(ROW_TEXT, next(v for v in VARIANTS if v != best))
+        assert page.get_by_text("Token Usage").count() == 0  # not the GenAI overview
+        page.screenshot(path=str(shots / "mlflow-variants-view.png"), full_page=True)

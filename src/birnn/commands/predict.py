@@ -117,11 +117,9 @@ def _label(
         model and re.match(r"^[a-z][a-z0-9+.-]+:/", model)
     )  # models:/NAME@ALIAS, runs:/...
     if is_uri or model is None and params.tracking.enabled:
-        from birnn import tracking
+        from birnn.tracking.loading import champion_model, load_model
 
-        pyfunc_model = (
-            tracking.load_model(model, params) if model else tracking.champion_model(params)
-        )
+        pyfunc_model = load_model(model, params) if model else champion_model(params)
     if pyfunc_model is not None:
         import pandas as pd
 

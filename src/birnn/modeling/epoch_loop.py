@@ -27,6 +27,7 @@ from birnn.modeling.checkpoint import (
     save_weights,
 )
 from birnn.modeling.plateau import patience_counts, trivial_loss
+from birnn.modeling.progress import NO_OBSERVER, TrainingObserver, last_epoch
 from birnn.modeling.seeding import epoch_seed, reseed_epoch
 
 # a child of "birnn": the CLI prints it, and the Prefect flow forwards "birnn" to its run logs
@@ -44,14 +45,17 @@ def fit_epochs(
     checkpoint_dir: Path,
     fingerprint: str,
     name: str = "model",
+    observer: TrainingObserver = NO_OBSERVER,
 ):
     """Train ``new_model()`` from its checkpoint (if any) to the end; return the model with
-    its best weights and the loop state."""
+    its best weights and the loop state. ``observer`` hears of every finished epoch once its
+    checkpoint is saved, so a resumed run never reports an epoch twice."""
     model = new_model()
     state = resume(model, checkpoint_dir, fingerprint) or LoopState(
         fingerprint, learning_rate=params.learning_rate
     )
     state.resumed_from_epoch = state.epoch
+    observer.seed_started(seed, fingerprint, state.history)
     weights = class_weights(train[1], params.class_weight)
     state.trivial_val_loss = trivial_loss(val[1], weighted=weights is not None)
     best_weights = checkpoint_dir / BEST_WEIGHTS
@@ -59,10 +63,12 @@ def fit_epochs(
         seconds = run_epoch(model, train, val, params, weights, seed, state)
         log.info(epoch_line(name, state, params.epochs, seconds))
         if not last_losses_finite(state):
+            observer.epoch_finished(seed, state.epoch, last_epoch(state.history))
             break
         if track_best(state, params):
             save_weights(model, best_weights)
         save_checkpoint(model, state, checkpoint_dir)
+        observer.epoch_finished(seed, state.epoch, last_epoch(state.history))
         if state.wait and state.wait >= params.patience:
             break
     if best_weights.is_file():

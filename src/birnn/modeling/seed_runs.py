@@ -19,6 +19,7 @@ from birnn.modeling.checkpoint import (
 )
 from birnn.modeling.model_folder import LABEL_NAMES
 from birnn.modeling.outcome import crashed, diverged, summarize
+from birnn.modeling.progress import NO_OBSERVER, TrainingObserver
 from birnn.modeling.seeding import seed_everything
 from birnn.modeling.training_data import TrainingData
 from birnn.tasks import task_of
@@ -48,6 +49,7 @@ def train_seeds(
     seeds: Sequence[int],
     processed_dir: Path,
     checkpoint_dir: Path,
+    observer: TrainingObserver = NO_OBSERVER,
 ) -> dict[int, Run]:
     seeds = list(seeds)
     return {
@@ -60,6 +62,7 @@ def train_seeds(
             processed_dir,
             seed_checkpoint_dir(checkpoint_dir, seeds, seed),
             identity["variant"] if len(seeds) == 1 else f"{identity['variant']} seed {seed}",
+            observer,
         )
         for seed in seeds
     }
@@ -74,6 +77,7 @@ def train_seed(
     processed_dir: Path,
     run_dir: Path,
     name: str,
+    observer: TrainingObserver = NO_OBSERVER,
 ) -> Run:
     """Train one seed, or reuse its finished result in ``run_dir``. A failed seed saves
     nothing there: its checkpoint folder may be what failed."""
@@ -107,7 +111,7 @@ def train_seed(
     error, model, state = None, None, None
     try:
         model, state = epoch_loop.fit_epochs(
-            new_model, data.train, data.val, train_params, seed, run_dir, inputs, name
+            new_model, data.train, data.val, train_params, seed, run_dir, inputs, name, observer
         )
         error = diverged(state)
     except Exception as err:  # noqa: BLE001 - one variant failing must not stop the comparison
@@ -121,6 +125,7 @@ def train_seed(
         seed,
         train_params.plateau_margin,
     )
+    observer.seed_finished(seed, summary.status, summary.error)
     info = {**identity, **asdict(summary), "fingerprint": inputs}
     history = state.history if state else {}
     if summary.status == "ok":

@@ -17,6 +17,7 @@ from pathlib import Path
 from birnn.config import CleanParams, ModelParams, TrainParams, parse_variant
 from birnn.modeling.outcome import TrainSummary
 from birnn.modeling.precision import set_precision
+from birnn.modeling.progress import NO_OBSERVER, TrainingObserver
 from birnn.modeling.seed_runs import train_seeds, variant_info
 from birnn.modeling.trained_variant import (
     processed_label_names,
@@ -39,6 +40,7 @@ def train_variant(
     curves_path: str | Path,
     checkpoint_dir: str | Path | None = None,
     pretrained_dir: str | Path | None = None,
+    observer: TrainingObserver = NO_OBSERVER,
 ) -> TrainSummary:
     """Stage: processed split (+ the pretrain stage's vectors) -> models/<variant>/ +
     reports/curves/<variant>.csv.
@@ -48,7 +50,7 @@ def train_variant(
     the test score) is also the variant's model at the top of the folder, the one predict and
     MLflow serve. ``clean_params`` travel with the model so prediction normalises text like
     training did. ``checkpoint_dir`` holds per-epoch state and finished seeds; a re-run with
-    the same inputs resumes from it.
+    the same inputs resumes from it. ``observer`` hears of each seed and epoch as they finish.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     processed_dir = Path(processed_dir)
@@ -57,11 +59,12 @@ def train_variant(
     set_precision(train_params.mixed_precision)
     identity = variant_identity(variant, data, model_params, train_params, clean_params)
     trained = train_seeds(
-        data, identity, model_params, train_params, seeds, processed_dir, checkpoint_dir
+        data, identity, model_params, train_params, seeds, processed_dir, checkpoint_dir, observer
     )
     info = variant_info(trained, processed_label_names(processed_dir))
     write_variant_folder(model_dir, info, trained, checkpoint_dir)
     write_curves(model_dir, curves_path)
+    observer.variant_finished(info["status"], info.get("error"))
     if info["seeds_failed"] == 0:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return TrainSummary(**{k: info[k] for k in TrainSummary.__dataclass_fields__})

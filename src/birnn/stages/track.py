@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from birnn import tracking
 from birnn.config import Params
 from birnn.layout import Layout
 from birnn.stages import compared_names, done
+from birnn.tracking.stage import track
 
 
 def run(params: Params, layout: Layout, params_file: Path | None = None) -> dict:
-    result = tracking.track(
+    result = track(
         params,
         compared_names(params),
         layout.tracking_path,

@@ -9,6 +9,7 @@ half-finished attempt logs everything again.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -23,16 +24,27 @@ from birnn.redact import redact_text
 from birnn.tasks import task_of
 from birnn.tracking.answer import answer_metrics, answer_tags, variant_sides
 from birnn.tracking.champion import (
+    CHAMPION_ALIAS,
     REGISTERED_VERSION_TAG,
     promote,
     register_champion,
     validation_scores,
 )
+from birnn.tracking.completion import fail_abandoned
 from birnn.tracking.experiment import ensure_experiment
 from birnn.tracking.packaging import NO_TEXT_MODEL
-from birnn.tracking.store import artifact_root, experiment_name, is_local, tracking_uri, writing
+from birnn.tracking.store import (
+    artifact_root,
+    experiment_name,
+    is_local,
+    registered_model_name,
+    tracking_uri,
+    writing,
+)
 from birnn.tracking.variant_runs import log_variant
+from birnn.tracking.views import mark_champion, runs_page_url, save_runs_view
 
+log = logging.getLogger(__name__)
 FINGERPRINT_TAG = "birnn.fingerprint"
 GIT_COMMIT_TAG = "mlflow.source.git.commit"  # MLflow's own: the UI links the run to it
 PARENT_REPORTS = ("comparison.json", "comparison.md", "clean_report.json")
@@ -78,15 +90,41 @@ def log_pipeline(
         # a local store gets artifacts under params' artifact_root; a server keeps its own
         root = artifact_root(params) if is_local(uri) else None
         experiment_id = ensure_experiment(mlflow, experiment_name(params), uri, root)
+        abandoned = fail_abandoned(mlflow.MlflowClient(), experiment_id)
         fingerprint = provenance.fingerprint(params, outputs.metrics_files(names))
         summary = {"status": "logged", "uri": redact_text(uri), "experiment_id": experiment_id}
+        if abandoned:
+            summary["marked_failed"] = abandoned  # live runs whose training was killed
         logged = _logged_run(mlflow, experiment_id, fingerprint)
         if logged is not None:
-            return {**summary, **_replayed(mlflow, params, logged), "fingerprint": fingerprint}
-        created = _log_parent(
-            mlflow, params, names, outputs, experiment_id, params_file, fingerprint
-        )
-        return {**summary, **created, "fingerprint": fingerprint}
+            result = {**summary, **_replayed(mlflow, params, logged), "fingerprint": fingerprint}
+        else:
+            created = _log_parent(
+                mlflow, params, names, outputs, experiment_id, params_file, fingerprint
+            )
+            result = {**summary, **created, "fingerprint": fingerprint}
+        return {**result, "ui": _land_on_runs(mlflow, params, uri, experiment_id)}
+
+
+def _land_on_runs(mlflow, params: Params, uri: str, experiment_id: str) -> str:
+    """Refresh the runs view and the champion mark; return the link that opens them."""
+    client = mlflow.MlflowClient()
+    save_runs_view(client, experiment_id)
+    mark_champion(client, experiment_id, _champion_run(client, params))
+    url = redact_text(runs_page_url(uri, experiment_id))
+    log.info("the variants in MLflow's UI: %s", url)
+    return url
+
+
+def _champion_run(client, params: Params) -> str | None:
+    """The variant run whose model holds the champion alias, None without a champion."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        version = client.get_model_version_by_alias(registered_model_name(params), CHAMPION_ALIAS)
+    except MlflowException:
+        return None
+    return version.run_id or None
 
 
 def _logged_run(mlflow, experiment_id: str, fingerprint: str):

@@ -1,8 +1,11 @@
 """One child run per variant (and one per seed under it): params, per-epoch curves, test
-metrics, plots, the metrics JSON and the variant as a pyfunc model."""
+metrics, plots, the metrics JSON and the variant as a pyfunc model. The run its training kept
+live is completed (moved under the pipeline run, the epochs it missed added); without one, a
+new run is logged from the saved outputs."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -15,10 +18,13 @@ from birnn.modeling.model_folder import HISTORY_FILE, VARIANT_FILE, seed_dir
 from birnn.reporting.plots import variant_figures
 from birnn.tasks import task_of
 from birnn.tasks.processed import VOCAB_FILE
+from birnn.tracking.completion import live_seed_run, live_variant_run, logged_steps
+from birnn.tracking.live import COMPLETED_TAG
 from birnn.tracking.packaging import NO_TEXT_MODEL, is_model_dir, log_model
 from birnn.tracking.provenance import log_inputs
 
 ERROR_TAG_CHARS = 4000
+PARENT_TAG = "mlflow.parentRunId"  # MLflow's own: the UI nests a run under this one
 
 
 @dataclass(frozen=True)
@@ -38,22 +44,21 @@ def log_variant(
     curves_dir: Path,
     datasets: list[tuple[Any, str]] = (),
 ) -> VariantRun:
-    """One child run, nested under the active pipeline run."""
+    """One child run, nested under the active pipeline run: the live one when there is."""
     metrics = read_json(metrics_dir / f"{name}.json")
     model_dir = models_dir / name
-    with mlflow.start_run(
-        experiment_id=experiment_id,
-        run_name=name,
-        nested=True,
-        tags=variant_tags(params, name, metrics, model_dir),
-    ) as child:
+    tags = variant_tags(params, name, metrics, model_dir)
+    client = mlflow.MlflowClient()
+    live = live_variant_run(client, experiment_id, name, model_dir)
+    with _child_run(mlflow, experiment_id, name, tags, live) as child:
         run_id = child.info.run_id
         mlflow.log_params({**params.flat(), "variant": name, **resolved_params(model_dir)})
         log_inputs(mlflow, datasets)
         history = (
             read_json(model_dir / HISTORY_FILE) if (model_dir / HISTORY_FILE).is_file() else {}
         )
-        log_numbers(mlflow, run_id, history, metrics)
+        logged = logged_steps(client, run_id, list(history)) if live else {}
+        log_numbers(mlflow, run_id, history, metrics, logged)
         mlflow.log_artifact(str(metrics_dir / f"{name}.json"))
         if (curves_dir / f"{name}.csv").is_file():
             mlflow.log_artifact(str(curves_dir / f"{name}.csv"))
@@ -61,8 +66,26 @@ def log_variant(
             for png in variant_figures(name, history, metrics, Path(tmp)):
                 mlflow.log_artifact(str(png), "plots")
         for seed_metrics in metrics.get("seed_scores") or []:
-            log_seed(mlflow, experiment_id, name, seed_metrics, model_dir)
-        return VariantRun(run_id, *_log_text_model(mlflow, model_dir))
+            log_seed(mlflow, experiment_id, name, seed_metrics, model_dir, run_id if live else None)
+        logged_run = VariantRun(run_id, *_log_text_model(mlflow, model_dir))
+        if tags["status"] != "ok":  # ended as its live run did, when training failed
+            mlflow.end_run("FAILED")
+        return logged_run
+
+
+@contextlib.contextmanager
+def _child_run(mlflow, experiment_id: str, name: str, tags: dict[str, str], live):
+    """The live run resumed under the active pipeline run, else a new nested run."""
+    if live is None:
+        with mlflow.start_run(
+            experiment_id=experiment_id, run_name=name, nested=True, tags=tags
+        ) as run:
+            yield run
+        return
+    parent = mlflow.active_run().info.run_id
+    with mlflow.start_run(run_id=live.info.run_id, nested=True) as run:
+        mlflow.set_tags({**tags, PARENT_TAG: parent, COMPLETED_TAG: parent})
+        yield run
 
 
 def variant_tags(params: Params, name: str, metrics: dict, model_dir: Path) -> dict[str, str]:
@@ -94,15 +117,20 @@ def _log_text_model(mlflow, model_dir: Path) -> tuple[str | None, float]:
     return model_id, time.perf_counter() - started
 
 
-def log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
-    """Per-epoch curves as steps 1..n and every numeric test metric as test_<name>, batched."""
+def log_numbers(
+    mlflow, run_id: str, history: dict, metrics: dict, logged: dict[str, set[int]] | None = None
+) -> None:
+    """Per-epoch curves as steps 1..n (but the steps ``logged`` already holds) and every
+    numeric test metric as test_<name>, batched."""
     from mlflow.entities import Metric
 
     now = int(time.time() * 1000)
+    logged = logged or {}
     batch = [
         Metric(key, float(values[epoch]), now, epoch + 1)
         for key, values in history.items()
         for epoch in range(len(values))
+        if epoch + 1 not in logged.get(key, ())
     ]
     batch += [
         Metric(f"test_{k}", float(v), now, 0)
@@ -112,20 +140,40 @@ def log_numbers(mlflow, run_id: str, history: dict, metrics: dict) -> None:
     mlflow.MlflowClient().log_batch(run_id, metrics=batch)  # split into MLflow's per-call limits
 
 
-def log_seed(mlflow, experiment_id: str, name: str, seed_metrics: dict, model_dir: Path) -> None:
-    """One run per seed, nested under its variant: the spread behind the variant's mean."""
+def log_seed(
+    mlflow,
+    experiment_id: str,
+    name: str,
+    seed_metrics: dict,
+    model_dir: Path,
+    live_parent: str | None = None,
+) -> None:
+    """One run per seed, nested under its variant: the spread behind the variant's mean. Under
+    a live variant run, the seed's own live run is completed when there is one."""
     seed = seed_metrics["seed"]
     history_file = seed_dir(model_dir, seed) / HISTORY_FILE
+    history = read_json(history_file) if history_file.is_file() else {}
     tags = {"variant": name, "kind": "seed", "seed": str(seed)}
-    with mlflow.start_run(
-        experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True, tags=tags
-    ) as run:
+    client = mlflow.MlflowClient()
+    live = live_seed_run(client, experiment_id, live_parent, seed) if live_parent else None
+    if live is not None:
+        tags[COMPLETED_TAG] = live_parent
+    started = (
+        mlflow.start_run(run_id=live.info.run_id, nested=True)
+        if live is not None
+        else mlflow.start_run(
+            experiment_id=experiment_id, run_name=f"{name} seed {seed}", nested=True, tags=tags
+        )
+    )
+    with started as run:
+        mlflow.set_tags(tags)
         mlflow.log_param("seed", seed)
         log_numbers(
             mlflow,
             run.info.run_id,
-            read_json(history_file) if history_file.is_file() else {},
+            history,
             {k: v for k, v in seed_metrics.items() if k != "seed" and v is not None},
+            logged_steps(client, run.info.run_id, list(history)) if live is not None else None,
         )
 
 
