@@ -1,5 +1,5 @@
 """Real text beside the project's own TF-IDF baseline: the whole DAG on the development files
-(SST-2 and the airline tweets, read from where they lie, never copied), in one process each.
+(SST-2, the airline tweets and IMDB's training reviews, read from where they lie, never copied), in one process each.
 
     python -m benchmarks real --data-dir ../shared/data            # both files, default variants
     python -m benchmarks real --only airline --set 'variants.cells=[gru]'
@@ -39,6 +39,18 @@ DATASETS: dict[str, dict[str, Any]] = {
         "overrides": {
             "data.label_column": "airline_sentiment",
             "data.label_map": {"negative": 0, "positive": 1, "neutral": None},
+        },
+    },
+    "imdb": {
+        "file": "imdb-train.csv.gz",
+        "about": "IMDB training reviews, movie-disjoint split (the file's split column): "
+        "19,786 train (val from it) -> 5,214 test reviews of other movies",
+        "overrides": {
+            "data.text_column": "review",
+            "data.label_column": "sentiment",
+            "data.label_map": {"negative": 0, "positive": 1},
+            "data.split_column": "split",
+            "split.strategy": "given",
         },
     },
 }
