@@ -1,0 +1,60 @@
+"""Adversarial training on the embeddings trains, and trains differently from plain training."""
+
+import numpy as np
+import pytest
+
+from birnn.config import ModelParams
+
+keras = pytest.importorskip("keras")
+from birnn.modeling.adversarial import adversarial_direction, train_adversarially  # noqa: E402
+from birnn.modeling.models import build_model  # noqa: E402
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.integers(2, 20, (64, 10)).astype("int32")
+    x[:, 7:] = 0
+    y = (x[:, 0] > 10).astype("int32")
+    return x, y
+
+
+def _trained(adversarial: bool):
+    keras.utils.set_random_seed(3)
+    params = ModelParams(units=4, embedding_dim=6, normalize_embeddings=True)
+    model = build_model("gru", "concat", 20, 10, params, word_counts=list(range(20)))
+    if adversarial:
+        train_adversarially(model, epsilon=2.0)
+    history = model.fit(*_data(), epochs=2, batch_size=16, verbose=0, shuffle=False)
+    return model, history.history
+
+
+def test_adversarial_training_trains_and_differs_from_plain_training():
+    plain, plain_history = _trained(False)
+    adversarial, history = _trained(True)
+    assert np.isfinite(history["loss"]).all() and len(history["loss"]) == 2
+    differs = [
+        not np.allclose(a, b)
+        for a, b in zip(adversarial.get_weights(), plain.get_weights())
+        if a.shape == b.shape
+    ]
+    assert any(differs)
+    # the reported loss is the clean one, on the scale of plain training's
+    assert abs(history["loss"][0] - plain_history["loss"][0]) < 0.5
+    # and the model it leaves predicts like any other (no perturbation at prediction)
+    x, _ = _data()
+    assert np.isfinite(adversarial.predict(x, verbose=0)).all()
+
+
+def test_the_perturbation_has_norm_epsilon_per_text():
+    gradient = np.random.default_rng(1).normal(size=(3, 5, 4)).astype("float32")
+    gradient[2] *= 1e-8  # tiny gradients (squares under float32 range) still give a full step
+    r = keras.ops.convert_to_numpy(adversarial_direction(gradient, 0.5))
+    np.testing.assert_allclose(np.sqrt((r**2).sum(axis=(1, 2))), 0.5, rtol=1e-3)
+    assert (np.sign(r[0]) == np.sign(gradient[0])).all()
+
+
+def test_a_model_without_an_embedding_is_refused_with_one_line():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs), name="numbers")
+    with pytest.raises(ValueError, match="train.adversarial: fgm needs a text model"):
+        train_adversarially(model, 1.0)
