@@ -58,3 +58,41 @@ def test_a_model_without_an_embedding_is_refused_with_one_line():
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs), name="numbers")
     with pytest.raises(ValueError, match="train.adversarial: fgm needs a text model"):
         train_adversarially(model, 1.0)
+
+
+def test_adversarial_training_runs_on_the_jax_backend():
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    pytest.importorskip("jax", reason="JAX not installed: `make setup JAX=1` installs it")
+    code = textwrap.dedent(
+        """
+        import numpy as np, keras
+        from birnn.config import ModelParams
+        from birnn.modeling.models import build_model
+        from birnn.modeling.adversarial import train_adversarially
+        from birnn.modeling.batches import BucketedBatches
+
+        assert keras.backend.backend() == "jax"
+        x = np.random.default_rng(0).integers(2, 20, (48, 10)).astype("int32")
+        x[::2, 5:] = 0
+        y = (x[:, 0] > 10).astype("int32")
+        p = ModelParams(units=3, embedding_dim=4, normalize_embeddings=True, token_dropout=0.1)
+
+        def fit(adversarial):
+            keras.utils.set_random_seed(3)
+            m = build_model("gru", "concat", 20, 10, p, word_counts=list(range(20)))
+            m = train_adversarially(m, 2.0) if adversarial else m
+            h = m.fit(BucketedBatches((x, y), 16, 4, seed=1), epochs=1, verbose=0)
+            return m, h.history["loss"][0]
+
+        (a, _), (b, loss) = fit(False), fit(True)
+        assert np.isfinite(loss)
+        assert any(not np.allclose(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
+        """
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "KERAS_BACKEND": "jax"}
+    )
