@@ -313,11 +313,11 @@ class TrainParams(_Strict):
         5.0, gt=0, description="L2 norm of a text's adversarial perturbation (fgm)"
     )
     length_buckets: int = Field(
-        4,
+        1,
         ge=1,
         le=16,
         description="batches of this many fixed lengths (texts padded to the shortest that "
-        "holds them); 1 = every batch at max_len",
+        "holds them), e.g. 4; 1 = every batch at max_len",
     )
     plateau_margin: float | None = Field(
         0.02,

@@ -96,3 +96,30 @@ def test_adversarial_training_runs_on_the_jax_backend():
     subprocess.run(
         [sys.executable, "-c", code], check=True, env={**os.environ, "KERAS_BACKEND": "jax"}
     )
+
+
+def test_buckets_and_adversarial_training_resume_like_an_uninterrupted_run(tmp_path):
+    """Stopped after 2 epochs and resumed to 3, the curve is the one of 3 epochs straight:
+    the batch order and the adversarial step follow the epoch's seed."""
+    from birnn.config import TrainParams
+    from birnn.modeling.epoch_loop import fit_epochs
+
+    x, y = _data()
+    x[::2, 3:] = 0  # two lengths, so two buckets
+
+    def new_model():
+        keras.utils.set_random_seed(5)
+        params = ModelParams(units=3, embedding_dim=4, normalize_embeddings=True)
+        model = build_model("gru", "concat", 20, 10, params, word_counts=list(range(20)))
+        return train_adversarially(model, 1.0)
+
+    def curve(epochs, folder):
+        params = TrainParams(
+            epochs=epochs, batch_size=16, length_buckets=4, plateau_margin=None, patience=9
+        )
+        return fit_epochs(new_model, (x, y), (x, y), params, 1, tmp_path / folder, "fp")[1]
+
+    curve(2, "resumed")
+    resumed, straight = curve(3, "resumed"), curve(3, "straight")
+    assert resumed.resumed_from_epoch == 2
+    assert resumed.history["loss"] == straight.history["loss"]
