@@ -213,8 +213,13 @@ class SplitParams(_Strict):
     )
     max_len_quantile: float = Field(0.95, gt=0, le=1)
     max_len_cap: int = Field(256, gt=0, description="upper bound for max_len: auto")
-    truncating: Literal["pre", "post"] = Field(
-        "pre", description="'pre' keeps the last max_len tokens, 'post' the first"
+    truncating: Literal["pre", "post", "head_tail"] = Field(
+        "pre",
+        description="'pre' keeps the last max_len tokens, 'post' the first, 'head_tail' the "
+        "first head_tokens and the last max_len - head_tokens",
+    )
+    head_tokens: int = Field(
+        128, ge=0, description="truncating: head_tail: tokens kept from the start of a long text"
     )
 
     @model_validator(mode="after")
@@ -238,6 +243,15 @@ class ModelParams(_Strict):
     dropout: float = Field(0.2, ge=0, lt=1)
     # >0 disables the fused cuDNN kernels on GPU; kept available, off by default
     recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    token_dropout: float = Field(
+        0.0, ge=0, lt=1, description="share of tokens read as the unknown word in training"
+    )
+    embedding_dropout: float = Field(
+        0.0, ge=0, lt=1, description="share of word types dropped (zero vectors) per batch"
+    )
+    normalize_embeddings: bool = Field(
+        False, description="standardise the vectors by training word frequency (Miyato et al.)"
+    )
     mask_zero: bool = True
     layers: int = Field(1, ge=1, le=4, description="stacked recurrent layers")
     pooling: Literal["last", "max", "mean"] = Field(
@@ -291,6 +305,22 @@ class TrainParams(_Strict):
     )
     mixed_precision: bool = Field(
         False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)"
+    )
+    adversarial: Literal["none", "fgm"] = Field(
+        "none",
+        description="fgm: adversarial training on the embeddings (fast gradient method, "
+        "Miyato et al.): each batch also trains on its worst-case perturbation of norm "
+        "adversarial_epsilon",
+    )
+    adversarial_epsilon: float = Field(
+        5.0, gt=0, description="L2 norm of a text's adversarial perturbation (fgm)"
+    )
+    length_buckets: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="batches of this many fixed lengths (texts padded to the shortest that "
+        "holds them), e.g. 4; 1 = every batch at max_len",
     )
     plateau_margin: float | None = Field(
         0.02,

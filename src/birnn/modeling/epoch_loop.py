@@ -86,18 +86,27 @@ def run_epoch(
     state: LoopState,
 ) -> float:
     """One epoch, recorded in ``state``; returns its seconds."""
-    reseed_epoch(model, epoch_seed(seed, state.epoch))
+    from birnn.modeling.batches import BucketedBatches, bucketable
+
+    this_epoch = epoch_seed(seed, state.epoch)
+    reseed_epoch(model, this_epoch)
     model.optimizer.learning_rate.assign(state.learning_rate)
     started = time.perf_counter()
-    fit = model.fit(
-        *train,
-        validation_data=val,
-        epochs=1,
-        batch_size=params.batch_size,
-        shuffle=True,
-        class_weight=weights,
-        verbose=fit_verbosity(),
-    )
+    if params.length_buckets > 1 and bucketable(train) and bucketable(val):
+        # the batch order comes from the epoch's seed too, so a resumed run replays it
+        data = {
+            "x": BucketedBatches(train, params.batch_size, params.length_buckets, this_epoch),
+            "validation_data": BucketedBatches(val, params.batch_size, params.length_buckets),
+        }
+    else:
+        data = {
+            "x": train[0],
+            "y": train[1],
+            "validation_data": val,
+            "batch_size": params.batch_size,
+            "shuffle": True,
+        }
+    fit = model.fit(**data, epochs=1, class_weight=weights, verbose=fit_verbosity())
     seconds = time.perf_counter() - started
     state.seconds += seconds
     state.epoch += 1

@@ -68,6 +68,8 @@ def load_keras_model(path: str | Path):
     """A model.keras of this project; safe_mode refuses lambda layers / arbitrary code in it."""
     import keras
 
+    import birnn.modeling.layers  # noqa: F401 - registers the project's layers with Keras
+
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as err:  # noqa: BLE001 - Keras raises many types for a foreign file

@@ -1,7 +1,8 @@
 """Keras 3 models, backend-neutral: keras APIs only, so TensorFlow, JAX and PyTorch all run them.
 
-    token ids -> Embedding(mask_zero) -> SpatialDropout1D
-              -> [Bidirectional(merge_mode)](cell) x layers -> pooling -> Dropout
+    token ids -> Embedding(mask_zero; token/type dropout, normalisation) -> [perturbation]
+              -> SpatialDropout1D -> [Bidirectional(merge_mode)](cell) x layers
+              -> masked pooling -> Dropout
               -> [Dense(relu)] -> Dense(1, sigmoid)
 
 The cumsum task (one label per timestep) gets :func:`build_sequence_model`: the same
@@ -19,9 +20,11 @@ import keras
 from keras import layers
 
 from birnn.config import ModelParams
+from birnn.modeling.layers import EmbeddingPerturbation, MaskedPooling, RegularizedEmbedding
 
 CELL_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
 Direction = Literal["bidirectional", "unidirectional"]
+PERTURBATION_LAYER = "embedding_perturbation"  # where adversarial training adds its noise
 
 
 def build_model(
@@ -34,19 +37,28 @@ def build_model(
     learning_rate: float = 1e-3,
     clipnorm: float = 1.0,
     embedding_matrix=None,
+    word_counts=None,
 ) -> keras.Model:
     """One compiled binary classifier for a (cell, merge_mode, direction) variant.
 
     ``embedding_matrix`` (vocab_size x embedding_dim) initialises the embedding, e.g. GloVe;
     ``params.embeddings_trainable`` decides whether it is fine-tuned or frozen.
+    ``word_counts`` (training counts by id) weigh the embedding's normalisation
+    (``params.normalize_embeddings``). ``max_len`` is the longest sequence the model is fed;
+    the input itself takes any length.
     """
     if cell not in CELL_LAYERS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(CELL_LAYERS)}")
-    inputs = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
+    # any length: batches of a few fixed lengths (length buckets) and prediction at max_len
+    inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     pretrained = embedding_matrix is not None
-    x = layers.Embedding(
+    x = RegularizedEmbedding(
         vocab_size,
         params.embedding_dim,
+        token_dropout=params.token_dropout,
+        type_dropout=params.embedding_dropout,
+        normalize=params.normalize_embeddings,
+        word_counts=word_counts,
         mask_zero=params.mask_zero,
         name="embedding",
         embeddings_initializer=keras.initializers.Constant(embedding_matrix)
@@ -54,15 +66,14 @@ def build_model(
         else "uniform",
         trainable=params.embeddings_trainable or not pretrained,
     )(inputs)
+    x = EmbeddingPerturbation(name=PERTURBATION_LAYER)(x)
     if params.spatial_dropout:
         x = layers.SpatialDropout1D(params.spatial_dropout)(x)
     for depth in range(params.layers):
         keep_sequence = depth < params.layers - 1 or params.pooling != "last"
         x = _recurrent(cell, merge_mode, direction, params, keep_sequence, depth)(x)
-    if params.pooling == "max":
-        x = layers.GlobalMaxPooling1D(name="max_over_time")(x)
-    elif params.pooling == "mean":
-        x = layers.GlobalAveragePooling1D(name="mean_over_time")(x)
+    if params.pooling in ("max", "mean"):
+        x = MaskedPooling(params.pooling, name=f"{params.pooling}_over_time")(x)
     if params.dropout:
         x = layers.Dropout(params.dropout)(x)
     if params.dense_units:

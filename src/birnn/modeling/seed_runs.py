@@ -97,7 +97,7 @@ def train_seed(
 
     def new_model():
         seed_everything(seed)
-        return task_of(data.vocab).build_model(
+        model = task_of(data.vocab).build_model(
             identity["cell"],
             identity["merge_mode"],
             identity["direction"],
@@ -107,6 +107,11 @@ def train_seed(
             train_params.clipnorm,
             data.embedding_matrix,
         )
+        if train_params.adversarial == "fgm":
+            from birnn.modeling.adversarial import train_adversarially
+
+            train_adversarially(model, train_params.adversarial_epsilon)
+        return model
 
     error, model, state = None, None, None
     try:

@@ -26,7 +26,7 @@ from birnn.modeling.model_folder import (
 from birnn.tasks import task_of
 from birnn.tasks.processed import VOCAB_FILE, load_vocab
 from birnn.tasks.text.clean import normalize_text
-from birnn.tasks.text.split import encode
+from birnn.tasks.text.split import TRUNCATIONS, encode
 from birnn.tasks.text.tokenize import tokenize_texts
 
 
@@ -72,10 +72,12 @@ class Predictor:
             if not (
                 isinstance(words, list)
                 and max_len > 0
-                and vocab.get("truncating", "pre") in ("pre", "post")
+                and vocab.get("truncating", "pre") in TRUNCATIONS
+                and int(vocab.get("head_tokens", 0)) >= 0
             ):
                 raise ValueError("vocab.json: unexpected layout")
             vocab.setdefault("truncating", "pre")
+            vocab.setdefault("head_tokens", 0)
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise ModelFolderError(
                 f"{model_dir}: variant.json/vocab.json not readable ({err}); {RETRAIN}"
@@ -97,7 +99,13 @@ class Predictor:
         # object, not "string": Arrow would refuse a lone surrogate before cleaning replaces it
         series = pd.Series([_as_str(t) for t in texts], dtype=object)
         tokens = tokenize_texts(normalize_text(series, self.clean_params))
-        return encode(tokens, self.vocab["words"], self.vocab["max_len"], self.vocab["truncating"])
+        return encode(
+            tokens,
+            self.vocab["words"],
+            self.vocab["max_len"],
+            self.vocab["truncating"],
+            int(self.vocab["head_tokens"]),
+        )
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
         if len(texts) == 0:

@@ -91,3 +91,14 @@ def test_predictor_reads_raw_text_including_odd_input(trained):
 def test_predictor_rejects_a_folder_that_is_not_a_model(tmp_path):
     with pytest.raises(ModelFolderError, match="missing model.keras"):
         Predictor.from_dir(tmp_path)
+
+
+def test_prediction_truncates_like_training_head_and_tail():
+    """The served encoding is the split stage's: a head_tail model reads a long text's start
+    and end, not only its end."""
+    from birnn.config import CleanParams
+
+    words = [f"w{i}" for i in range(10)]
+    vocab = {"words": words, "max_len": 5, "truncating": "head_tail", "head_tokens": 2}
+    predictor = Predictor(None, vocab, CleanParams())
+    assert predictor.encode([" ".join(words)]).tolist() == [[2, 3, 9, 10, 11]]

@@ -44,6 +44,33 @@ def test_encode_pads_right_and_truncates_either_end():
     assert pre.dtype == np.int32
 
 
+def test_head_tail_keeps_the_first_head_tokens_and_the_last_of_the_rest():
+    words = [f"w{i}" for i in range(10)]
+    tokens = pd.Series([words, words[:4]])
+    ids = encode(tokens, words, max_len=5, truncating="head_tail", head_tokens=2)
+    # ids are word index + 2: the head w0 w1, then the tail w7 w8 w9; a short text is untouched
+    assert ids.tolist() == [[2, 3, 9, 10, 11], [2, 3, 4, 5, 0]]
+    # a head as long as max_len is the same as keeping the start
+    assert (
+        encode(tokens, words, 5, "head_tail", head_tokens=9) == encode(tokens, words, 5, "post")
+    ).all()
+    assert (
+        encode(tokens, words, 5, "head_tail", head_tokens=0) == encode(tokens, words, 5, "pre")
+    ).all()
+
+
+def test_split_writes_truncation_and_training_counts_to_the_vocabulary(tmp_path):
+    path, _ = _tokens_file(tmp_path)
+    params = SplitParams(truncating="head_tail", head_tokens=3, max_len=6)
+    split(path, params, seed=0, out_dir=tmp_path / "out")
+    vocab = json.loads((tmp_path / "out" / "vocab.json").read_text())
+    assert vocab["truncating"] == "head_tail" and vocab["head_tokens"] == 3
+    counts = vocab["counts"]
+    assert len(counts) == len(vocab["words"]) + 2 and counts[0] == 0
+    # words are ordered by training count, so their counts never rise
+    assert counts[2:] == sorted(counts[2:], reverse=True) and counts[2] > 0
+
+
 def test_auto_max_len_follows_training_lengths_and_cap():
     lengths = pd.Series(range(1, 101))
     assert choose_max_len(lengths, SplitParams(max_len="auto", max_len_quantile=0.9)) == 91

@@ -62,6 +62,7 @@ class TextTask:
             learning_rate=learning_rate,
             clipnorm=clipnorm,
             embedding_matrix=embedding_matrix,
+            word_counts=vocab.get("counts"),
         )
 
     def metrics(self, y_true, prob) -> dict:

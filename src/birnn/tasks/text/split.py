@@ -23,6 +23,7 @@ from birnn.tasks.processed import VOCAB_FILE, given_split_indices, save_split, s
 from birnn.tasks.text.overlap import write_heldout
 
 PAD, OOV = 0, 1
+TRUNCATIONS = ("pre", "post", "head_tail")
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,28 @@ def choose_max_len(train_lengths: pd.Series, params: SplitParams) -> int:
 
 
 def encode(
-    tokens: pd.Series, vocab: list[str], max_len: int, truncating: str = "pre"
+    tokens: pd.Series,
+    vocab: list[str],
+    max_len: int,
+    truncating: str = "pre",
+    head_tokens: int = 0,
 ) -> np.ndarray:
-    """Token lists -> int32 array (rows, max_len), right-padded with 0.
+    """Token lists -> int32 array (rows, max_len), right-padded with 0: the one encoding of
+    training, evaluation, prediction and serving.
 
     Right padding keeps masking compatible with the fused cuDNN RNN kernels.
-    ``truncating='pre'`` keeps the last ``max_len`` tokens, ``'post'`` the first.
+    ``truncating='pre'`` keeps the last ``max_len`` tokens, ``'post'`` the first,
+    ``'head_tail'`` the first ``head_tokens`` and the last ``max_len - head_tokens``.
     """
     flat, lengths = _flat_tokens(_as_arrow(tokens))
-    return _pad(_token_ids(flat, vocab), np.cumsum(lengths) - lengths, lengths, max_len, truncating)
+    return _pad(
+        _token_ids(flat, vocab),
+        np.cumsum(lengths) - lengths,
+        lengths,
+        max_len,
+        truncating,
+        head_tokens,
+    )
 
 
 def _as_arrow(tokens: pd.Series):
@@ -106,7 +120,7 @@ def split(
     max_len = choose_max_len(pd.Series(lengths[parts["train"]]), params)
     ids = _token_ids(flat, vocab)
     for name, rows in parts.items():
-        x = _pad(ids, starts[rows], lengths[rows], max_len, params.truncating)
+        x = _pad(ids, starts[rows], lengths[rows], max_len, params.truncating, params.head_tokens)
         save_split(out_dir, name, x, labels[rows], rows)
     heldout = np.concatenate([parts["val"], parts["test"]]).astype(np.int64)
     write_heldout(out_dir, table.column("tokens").take(heldout).to_pylist())
@@ -116,8 +130,12 @@ def split(
             "words": vocab,
             "max_len": max_len,
             "truncating": params.truncating,
+            "head_tokens": params.head_tokens,
             "pad": PAD,
             "oov": OOV,
+            # training occurrences by id (padding, unknown words, words): the weights of the
+            # embedding's normalisation
+            "counts": _id_counts(ids[np.repeat(in_train, lengths)], len(vocab) + 2),
         },
     )
     in_test = np.zeros(len(labels), dtype=bool)
@@ -150,6 +168,12 @@ def _flat_tokens(tokens) -> tuple["pa.Array", np.ndarray]:
     return flat, lengths
 
 
+def _id_counts(train_ids: np.ndarray, size: int) -> list[int]:
+    counts = np.bincount(train_ids, minlength=size)[:size]
+    counts[PAD] = 0
+    return counts.astype(int).tolist()
+
+
 def _count_vocab(flat, vocab_size: int, min_count: int) -> list[str]:
     """Words of the flat token array kept by frequency (ties alphabetically); index i is id i+2."""
     import pyarrow as pa
@@ -179,15 +203,26 @@ def _token_ids(flat, vocab: list[str]) -> np.ndarray:
 
 
 def _pad(
-    ids: np.ndarray, starts: np.ndarray, lengths: np.ndarray, max_len: int, truncating: str = "pre"
+    ids: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    max_len: int,
+    truncating: str = "pre",
+    head_tokens: int = 0,
 ) -> np.ndarray:
     """Rows of a flat id array (start, length) -> (rows, max_len) int32, right-padded with 0."""
     out = np.zeros((len(lengths), max_len), dtype=np.int32)
     keep = np.minimum(lengths, max_len)
-    first = starts + (lengths - keep if truncating == "pre" else 0)
     rows = np.repeat(np.arange(len(lengths)), keep)
     cols = np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep)
-    out[rows, cols] = ids[np.repeat(first, keep) + cols]
+    skipped = np.repeat(lengths - keep, keep)  # tokens a truncated row leaves out
+    if truncating == "pre":
+        source = cols + skipped
+    elif truncating == "head_tail":  # the head as it starts, then the tail's last tokens
+        source = np.where(cols < min(head_tokens, max_len), cols, cols + skipped)
+    else:
+        source = cols
+    out[rows, cols] = ids[starts[rows] + source]
     return out
 
 
