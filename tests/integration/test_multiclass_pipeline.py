@@ -6,11 +6,13 @@ MLflow, and the registry's champion answering class names with every class's pro
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import write_three_class_csv
 from projects import TINY_PARAMS, changed_stages, copy_project, project_env, run
@@ -79,6 +81,16 @@ def test_dvc_repro_trains_a_softmax_variant_and_a_multinomial_baseline(dvc_proje
     assert comparison["significance_test"] == "exact McNemar test"
     assert "Skipped: the probes" in (root / "reports/comparison.md").read_text()
     assert changed_stages(root, env) == set()  # dvc.lock records it all
+
+
+def test_switching_back_to_binary_reruns_clean_and_what_follows(dvc_project, tmp_path):
+    root, env = dvc_project
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+    params = yaml.safe_load((copy / "params.yaml").read_text())
+    params["data"].update(classes="binary", label_map={"negative": 0, "positive": 1})
+    (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert {"clean", "tokenize", "split", "train@gru-concat"} <= changed_stages(copy, env)
 
 
 def test_dvc_plots_show_a_three_by_three_confusion_matrix(dvc_project):

@@ -139,3 +139,28 @@ def test_imbalanced_classes_are_warned_about_by_the_largest_over_the_smallest():
         classes="multiclass",
     )
     assert not [w for w in even.warnings if w.startswith("imbalanced")]  # 30/21 < 1.5
+
+
+def test_the_champions_data_digest_covers_the_label_set(tmp_path):
+    from birnn.tracking.provenance import data_digest
+
+    for name, classes in (("a", THREE), ("b", ["bad", "meh", "good"])):
+        raw = _raw(["negative", "neutral", "positive"], 40)
+        if name == "b":
+            raw["label"] = raw["label"].map(dict(zip(THREE, classes)))
+        folder = tmp_path / name
+        folder.mkdir()
+        label_map = {c: c for c in classes}  # the same order: the same class indices
+        clean(
+            raw,
+            CleanParams(),
+            label_map,
+            folder / "c.parquet",
+            folder / "r.json",
+            classes="multiclass",
+        )
+        tokenize(folder / "c.parquet", folder / "t.parquet")
+        split(folder / "t.parquet", SplitParams(min_count=1), 0, folder / "processed")
+    a, b = tmp_path / "a" / "processed", tmp_path / "b" / "processed"
+    assert (a / "test.npz").read_bytes() == (b / "test.npz").read_bytes()  # same rows, labels
+    assert data_digest(a) != data_digest(b)  # other class names: other data

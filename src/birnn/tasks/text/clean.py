@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import birnn.tasks.text.label_names as label_names
-from birnn.config import CleanParams, DataParams
+from birnn.config import CleanParams
 from birnn.files import atomic_path, write_json
 from birnn.messages import excerpt, excerpts
 from birnn.tasks.classes import IMBALANCE_RATIO, imbalanced, with_names
@@ -270,9 +270,6 @@ def _map_text(mapping: dict[str, int | None]) -> str:
 
 
 def multiclass_option(n_values: int) -> str:
-    # offered only where the params schema has the option
-    if "classes" not in DataParams.model_fields:
-        return ""
     return f"; or keep all {n_values} classes with data.classes: multiclass"
 
 
