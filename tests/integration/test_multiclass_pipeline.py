@@ -83,14 +83,15 @@ def test_dvc_repro_trains_a_softmax_variant_and_a_multinomial_baseline(dvc_proje
     assert changed_stages(root, env) == set()  # dvc.lock records it all
 
 
-def test_switching_back_to_binary_reruns_clean_and_what_follows(dvc_project, tmp_path):
+def test_switching_back_to_binary_makes_clean_stale(dvc_project, tmp_path):
     root, env = dvc_project
     copy = tmp_path / "copy"
     shutil.copytree(root, copy, symlinks=True)
     params = yaml.safe_load((copy / "params.yaml").read_text())
     params["data"].update(classes="binary", label_map={"negative": 0, "positive": 1})
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    assert {"clean", "tokenize", "split", "train@gru-concat"} <= changed_stages(copy, env)
+    # data.classes is a param of clean; the stages after it follow through its outputs
+    assert "clean" in changed_stages(copy, env)
 
 
 def test_dvc_plots_show_a_three_by_three_confusion_matrix(dvc_project):
