@@ -57,10 +57,9 @@ class Predictor:
             clean_params,
             threshold,
         )
-        self.label_names = list(label_names)
-        self.multiclass = class_names(vocab) is not None
-        if self.multiclass:  # the names are the split's: a model answers in them
-            self.label_names = class_names(vocab)
+        names = class_names(vocab)  # multiclass: the split's names, the ones it answers in
+        self.multiclass = names is not None
+        self.label_names = names or list(label_names)
 
     @classmethod
     def from_dir(cls, model_dir: str | Path) -> "Predictor":

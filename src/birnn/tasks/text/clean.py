@@ -177,6 +177,12 @@ def _label_keys(labels: pd.Series) -> pd.Series:
     return keys.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # "1.0" from float columns
 
 
+def _value_counts(keys: pd.Series, values: set[str]) -> str:
+    """The label values with their row counts, most frequent first (12 at most), for a message."""
+    counts = keys[keys.isin(values)].value_counts()
+    return ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+
+
 def resolve_label_map(
     labels: pd.Series, label_map: dict[str, int | None] | None
 ) -> dict[str, int | None]:
@@ -192,8 +198,7 @@ def resolve_label_map(
     keys = _label_keys(labels)
     values = set(keys.dropna().unique()) - {""}
     if len(values) > 2 and values - DEFAULT_LABEL_MAP.keys():  # e.g. -1/0/1 or a neutral class
-        counts = keys[keys.isin(values)].value_counts()
-        shown = ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+        shown = _value_counts(keys, values)
         if len(values) > MAX_LABEL_VALUES:  # texts, ids or scores: not a label column
             raise CleanError(
                 f"the label column holds {len(values)} different values ({shown}, ...): is "
@@ -244,8 +249,7 @@ def resolve_classes(
     keys = _label_keys(labels)
     values = set(keys.dropna().unique()) - {""}
     if len(values) > MAX_LABEL_VALUES:
-        counts = keys[keys.isin(values)].value_counts()
-        shown = ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+        shown = _value_counts(keys, values)
         raise CleanError(
             f"the label column holds {len(values)} different values ({shown}, ...): is "
             "data.label_column the column with the labels? For that many classes name them with "
