@@ -78,3 +78,72 @@ def trained(tmp_path_factory):
         step(params, layout)
     summary = stages.run_train(params, layout, "gru-concat")
     return params, layout, summary
+
+
+# words that say each class of the tiny three-class table (and words every class shares)
+THREE_CLASS_WORDS = {
+    "negative": ["awful", "late", "rude", "lost", "worst", "delayed", "never"],
+    "neutral": ["gate", "monday", "ticket", "seat", "schedule", "boston", "terminal"],
+    "positive": ["great", "friendly", "thanks", "smooth", "love", "best", "helpful"],
+}
+_SHARED_WORDS = ["the", "flight", "my", "crew", "was", "today", "a", "on", "to"]
+
+
+def write_three_class_csv(
+    path: Path, counts: tuple[int, int, int] = (180, 90, 60), seed: int = 0
+) -> Path:
+    """A tiny, learnable table of three classes (negative / neutral / positive by default in
+    the ratio 3:1.5:1, so imbalanced): column ``text`` and ``sentiment``, rows shuffled."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, n in zip(THREE_CLASS_WORDS, counts):
+        for _ in range(n):
+            words = list(rng.choice(THREE_CLASS_WORDS[name], size=2)) + list(
+                rng.choice(_SHARED_WORDS, size=int(rng.integers(3, 7)))
+            )
+            rng.shuffle(words)
+            rows.append((" ".join(words), name))
+    order = rng.permutation(len(rows))
+    table = pd.DataFrame([rows[i] for i in order], columns=["text", "sentiment"])
+    table.to_csv(path, index=False)
+    return path
+
+
+def three_class_params(path: Path, **sections) -> Params:
+    """tiny_params on the three-class table at ``path`` (data.classes: multiclass)."""
+    data = {"source": "csv", "path": str(path), "label_column": "sentiment"}
+    return tiny_params(
+        **{
+            **sections,
+            "data": {**data, "classes": "multiclass", **sections.get("data", {})},
+            "variants": sections.get(
+                "variants", {"cells": ["gru"], "merge_modes": ["concat"], "unidirectional": []}
+            ),
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_three(tmp_path_factory):
+    """A tiny three-class project split, fitted (gru-concat, TF-IDF) and compared once."""
+    from birnn import stages
+    from birnn.layout import Layout
+
+    root = tmp_path_factory.mktemp("three-class")
+    params = three_class_params(
+        write_three_class_csv(root / "three.csv"), train={"epochs": 3, "learning_rate": 0.02}
+    )
+    layout = Layout(root)
+    for step in (
+        stages.run_download,
+        stages.run_clean,
+        stages.run_tokenize,
+        stages.run_split,
+        stages.run_baseline,
+    ):
+        step(params, layout)
+    stages.run_train(params, layout, "gru-concat")
+    stages.run_compare(params, layout)
+    return params, layout

@@ -111,10 +111,16 @@ class DataParams(_Strict):
     )
     text_column: str = "text"
     label_column: str = "label"
-    label_map: dict[str, Literal[0, 1] | None] | None = Field(
+    classes: Literal["binary", "multiclass"] = Field(
+        "binary",
+        description="binary: negative (0) vs positive (1), a sigmoid head; multiclass: every "
+        "label value (or those data.label_map names) is a class of its own, a softmax head",
+    )
+    label_map: dict[str, int | str | None] | None = Field(
         None,
-        description="raw label -> 0/1, or null to drop it, e.g. {negative: 0, positive: 1, "
-        "neutral: null}",
+        description="binary: raw label -> 0/1, or null to drop it, e.g. {negative: 0, positive: "
+        "1, neutral: null}; multiclass: raw label -> class name (the map's order is the class "
+        "order; two raw values may name one class), or null to drop it",
     )
     split_column: str | None = Field(
         None,
@@ -174,6 +180,28 @@ class DataParams(_Strict):
                 f"expected auto, tab or one character such as ',' or ';', got {value!r}"
             )
         return value
+
+    @field_validator("label_map")
+    @classmethod
+    def _label_values(cls, value: dict | None, info: ValidationInfo) -> dict | None:
+        if not value:
+            return value
+        if info.data.get("classes", "binary") == "binary":
+            bad = [k for k, v in value.items() if v not in (0, 1, None) or isinstance(v, bool)]
+            if bad:
+                got = ", ".join(f"data.label_map.{k} is {value[k]!r}" for k in bad)
+                raise ValueError(
+                    f"with data.classes: binary a label maps to 0, 1 or null (drop), but {got}; "
+                    "to name classes of your own set data.classes: multiclass"
+                )
+            return value
+        # multiclass: class names; a number (a star rating) names its class too
+        named = {k: None if v is None else str(v).strip() for k, v in value.items()}
+        if empty := [k for k, v in named.items() if v == ""]:
+            raise ValueError(f"empty class name for {empty}: name the class or map it to null")
+        if len({v for v in named.values() if v is not None}) < 2:
+            raise ValueError("data.label_map names fewer than two classes: a classifier needs two")
+        return named
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> "DataParams":
@@ -301,7 +329,9 @@ class TrainParams(_Strict):
     min_learning_rate: float = Field(1e-5, gt=0)
     clipnorm: float = Field(1.0, gt=0, description="gradient clipping by norm")
     class_weight: Literal["auto", "balanced", "none"] = Field(
-        "auto", description="auto: balanced weights when the minority class is under 40%"
+        "auto",
+        description="auto: balanced weights when the largest class has more than 1.5 times the "
+        "rows of the smallest (two classes: the minority under 40%)",
     )
     mixed_precision: bool = Field(
         False, description="float16 compute on a GPU (ignored on CPU, where it only slows down)"
@@ -380,7 +410,8 @@ class CompareParams(_Strict):
     metric: Literal["auto", "accuracy", "balanced_accuracy", "macro_f1"] = Field(
         "auto",
         description="validation score the variants are ranked by; auto = accuracy when the "
-        "classes are balanced, balanced_accuracy when the minority class is under 40%",
+        "classes are balanced, else balanced_accuracy (binary) or macro_f1 (multiclass); "
+        "imbalanced: the largest class has more than 1.5 times the rows of the smallest",
     )
 
 

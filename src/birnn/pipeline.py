@@ -145,6 +145,7 @@ STAGES: tuple[Stage, ...] = (
             "data.source",
             "data.text_column",
             "data.label_column",
+            "data.classes",
             "data.label_map",
             "data.split_column",
             "data.encoding",

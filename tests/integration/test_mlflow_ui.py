@@ -236,7 +236,8 @@ def test_birnn_predict_uses_the_champion_and_reads_a_file(server, project, tmp_p
     assert [r["empty"] for r in rows] == [False, False, True, False]  # answered, not dropped
     labelled = [r for r in rows if not r["empty"]]
     assert all(r["label"] in (0, 1) and 0 <= r["probability"] <= 1 for r in labelled)
-    assert all(r["label_name"] == str(r["label"]) for r in labelled)  # builtin: no label names
+    # the builtin corpus names no labels: class 0 / 1 answer as negative / positive
+    assert all(r["label_name"] == ["negative", "positive"][r["label"]] for r in labelled)
     assert f"models:/{REGISTERED}@champion" in proc.stderr
 
 

@@ -131,7 +131,7 @@ def test_predict_echoes_a_capped_excerpt_of_a_huge_input(tmp_path, capsys, monke
     from birnn.commands import predict
 
     monkeypatch.setattr(
-        predict, "_label", lambda model, texts, *a: [(1, 0.9, "positive", t) for t in texts]
+        predict, "_label", lambda model, texts, *a: [(1, 0.9, "positive", t, None) for t in texts]
     )
     huge = "word " * 1_000_000
     assert main(["--root", str(tmp_path), "predict", "--json", huge, "short one"]) == 0

@@ -1,5 +1,9 @@
 """`birnn predict`: label raw texts with a trained variant, the registry's champion, or the
-best variant of the last comparison."""
+best variant of the last comparison.
+
+One line per text: the class name, the probability of the positive class (binary) or of the
+answered class (multiclass, then every class's as `name=p, ...`), and the text; `--json`: the
+same as JSON lines (multiclass adds `probabilities`: {class name: probability})."""
 
 from __future__ import annotations
 
@@ -47,7 +51,10 @@ def _tab_row(answer: tuple | None, text: str) -> str:
     shown = _one_line(excerpt(text, ECHO_CHARS))  # identifies the input, not a copy of it
     if answer is None:
         return f"{EMPTY}\t\t{shown}"
-    _, probability, name, _ = answer
+    _, probability, name, _, every = answer
+    if every is not None:  # multiclass: every class's probability before the text
+        classes = ", ".join(f"{c}={float(p):.4f}" for c, p in every.items())
+        return f"{name}\t{float(probability):.4f}\t{classes}\t{shown}"
     return f"{name}\t{float(probability):.4f}\t{shown}"
 
 
@@ -56,13 +63,15 @@ def _json_row(answer: tuple | None, text: str) -> str:
 
     row = {"label": None, "label_name": None, "probability": None, "empty": True}
     if answer is not None:
-        label, probability, name, _ = answer
+        label, probability, name, _, every = answer
         row = {
             "label": int(label),
             "label_name": name,
             "probability": round(float(probability), 4),
             "empty": False,
         }
+        if every is not None:
+            row["probabilities"] = {c: round(float(p), 4) for c, p in every.items()}
     return json.dumps({**row, "text": excerpt(text, ECHO_CHARS)})
 
 
@@ -106,8 +115,9 @@ def _first_bad_byte(data: bytes) -> int:
 
 def _label(
     model: str | None, texts: list[str], params, layout
-) -> list[tuple[int, float, str, str]]:
-    """(label, probability of the positive class, label name, text) per text."""
+) -> list[tuple[int, float, str, str, dict | None]]:
+    """(label, probability of the positive class or of the answered class, label name, text,
+    multiclass: every class's probability by name) per text."""
     import re
 
     from birnn.serving.predict import Predictor
@@ -123,15 +133,17 @@ def _label(
     if pyfunc_model is not None:
         import pandas as pd
 
+        from birnn.serving.pyfunc import PROBABILITIES_COLUMN as PROBABILITIES
         from birnn.serving.pyfunc import TEXT_COLUMN
 
         out = pyfunc_model.predict(pd.DataFrame({TEXT_COLUMN: texts}))
         # a model logged before label names were recorded answers 0/1 only
         names = out["label_name"] if "label_name" in out else [str(int(y)) for y in out["label"]]
-        return list(zip(out["label"], out["probability"], names, texts))
+        every = out[PROBABILITIES] if PROBABILITIES in out else [None] * len(texts)
+        return list(zip(out["label"], out["probability"], names, texts, every))
     model_dir = Path(model) if model else _best_model_dir(layout)
     return [
-        (p.label, p.probability, p.label_name, p.text)
+        (p.label, p.probability, p.label_name, p.text, p.probabilities)
         for p in Predictor.from_dir(model_dir).predict(texts)
     ]
 

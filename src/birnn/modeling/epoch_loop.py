@@ -29,6 +29,7 @@ from birnn.modeling.checkpoint import (
 from birnn.modeling.plateau import patience_counts, trivial_loss
 from birnn.modeling.progress import NO_OBSERVER, TrainingObserver, last_epoch
 from birnn.modeling.seeding import epoch_seed, reseed_epoch
+from birnn.tasks.classes import imbalanced
 
 # a child of "birnn": the CLI prints it, and the Prefect flow forwards "birnn" to its run logs
 log = logging.getLogger(__name__)
@@ -56,8 +57,9 @@ def fit_epochs(
     )
     state.resumed_from_epoch = state.epoch
     observer.seed_started(seed, fingerprint, state.history)
-    weights = class_weights(train[1], params.class_weight)
-    state.trivial_val_loss = trivial_loss(val[1], weighted=weights is not None)
+    n_classes = classes_of(model)
+    weights = class_weights(train[1], params.class_weight, n_classes)
+    state.trivial_val_loss = trivial_loss(val[1], weights is not None, n_classes)
     best_weights = checkpoint_dir / BEST_WEIGHTS
     while state.epoch < params.epochs:
         seconds = run_epoch(model, train, val, params, weights, seed, state)
@@ -143,19 +145,26 @@ def track_best(state: LoopState, params: TrainParams) -> bool:
     return False
 
 
-def class_weights(labels: np.ndarray, mode: str) -> dict[int, float] | None:
-    """'balanced' always, 'auto' only when the minority class is under 40% of the rows."""
+def classes_of(model) -> int:
+    """How many classes a model tells apart: the width of its softmax head, else 2 (a sigmoid
+    output, one unit per label)."""
+    return max(2, int(model.outputs[0].shape[-1]))
+
+
+def class_weights(labels: np.ndarray, mode: str, n_classes: int = 2) -> dict[int, float] | None:
+    """'balanced' always, 'auto' only when the classes are imbalanced (the largest has more
+    than 1.5 times the rows of the smallest: for two classes, the minority under 40%)."""
     if labels.ndim > 1:  # per-timestep targets (cumsum): Keras reads (N, T) as one-hot, never weigh
         return None
     labels = labels[np.isfinite(labels)] if labels.dtype.kind == "f" else labels
-    counts = np.bincount(labels.astype(int), minlength=2).astype(float)
+    counts = np.bincount(labels.astype(int), minlength=n_classes).astype(float)
     if mode == "none" or counts.min() == 0:
         return None
-    if mode == "auto" and counts.min() / counts.sum() >= 0.4:
+    if mode == "auto" and not imbalanced(counts):
         return None
     from sklearn.utils.class_weight import compute_class_weight
 
-    classes = np.arange(2)
+    classes = np.arange(n_classes)
     weights = compute_class_weight("balanced", classes=classes, y=labels.astype(int))
     return {int(c): float(w) for c, w in zip(classes, weights)}
 

@@ -4,6 +4,7 @@ also answer the probe sentences that show whether they read word order)."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from birnn.modeling.model_folder import (
 )
 from birnn.modeling.scoring import balance_scores, save_predictions, seed_statistics
 from birnn.tasks import PredictTexts, task_of
-from birnn.tasks.processed import load_split
+from birnn.tasks.classes import class_names, predicted_labels
+from birnn.tasks.processed import VOCAB_FILE, load_split, load_vocab
 
 
 def evaluate_variant(
@@ -52,7 +54,8 @@ def evaluate_variant(
         save_predictions(predictions_path, np.empty(0, dtype=np.float32))
         return result
     task = task_of(model_dir)
-    score = task.metrics
+    classes = class_names(load_vocab(model_dir / VOCAB_FILE))  # None: binary
+    score = partial(task.metrics, classes=classes)
     x_test, y_test = load_split(processed_dir, "test")
     started = time.perf_counter()
     prob = _predict(load_keras_model(model_dir / MODEL_FILE), x_test, y_test.shape)
@@ -88,9 +91,11 @@ def evaluate_variant(
         **identity,
         **_learning(info),
         **_validation(info),
-        **_validation_balance(model_dir, info, processed_dir),
+        **_validation_balance(model_dir, info, processed_dir, classes),
         **scores,
-        **task.extra_scores(text_predictor(model_dir) if task.serves_text else None),
+        **task.extra_scores(
+            text_predictor(model_dir) if task.serves_text and classes is None else None, classes
+        ),
         "parameters": info["parameters"],
         "epochs_run": info["epochs_run"],
         "best_epoch": info["best_epoch"],
@@ -137,7 +142,9 @@ def _validation(info: dict) -> dict:
     }
 
 
-def _validation_balance(model_dir: Path, info: dict, processed_dir) -> dict:
+def _validation_balance(
+    model_dir: Path, info: dict, processed_dir, classes: list[str] | None = None
+) -> dict:
     """Balanced accuracy and macro-F1 on validation (mean over seeds when several): what the
     comparison ranks by when the classes are imbalanced. The selected seed's probabilities are
     kept in the model folder: the champion rule tests a new model against the champion on them."""
@@ -151,9 +158,14 @@ def _validation_balance(model_dir: Path, info: dict, processed_dir) -> dict:
         prob = _predict(load_keras_model(folder / MODEL_FILE), x_val, y_val.shape)
         if folder == model_dir:
             save_predictions(model_dir / VAL_PREDICTIONS_FILE, prob)
-        scores.append(balance_scores(y_val, (prob >= 0.5).astype(int), prefix="val_"))
+        predicted = predicted_labels(prob, multiclass=classes is not None)
+        scores.append(
+            balance_scores(y_val, predicted, prefix="val_", n_classes=len(classes or (0, 1)))
+        )
     return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
 
 
 def _predict(model, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return model.predict(x, batch_size=1024, verbose=0).reshape(shape)
+    """Probabilities in the labels' shape; a softmax head adds its class axis."""
+    prob = model.predict(x, batch_size=1024, verbose=0)
+    return prob.reshape(shape if prob.shape[-1] == 1 else (*shape, prob.shape[-1]))

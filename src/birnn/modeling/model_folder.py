@@ -4,7 +4,7 @@ evaluate, predict, serving and tracking read.
     model.keras    the Keras model (loaded with safe_mode: no code from the file runs)
     vocab.json     the processed split's vocabulary and sequence length (and the task)
     variant.json   identity, params, status, epochs, validation scores, seeds, and the names
-                   of the classes 0 and 1 in the data it was trained on (label_names)
+                   of its classes (0 and 1, or the K of a multiclass model) (label_names)
     history.json   per-epoch loss/accuracy
     seeds/seed-<n>/  one such folder per seed when several were trained
 """
@@ -12,6 +12,7 @@ evaluate, predict, serving and tracking read.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from birnn.tasks.processed import VOCAB_FILE
@@ -40,18 +41,27 @@ def seed_dir(model_dir: str | Path, seed: int) -> Path:
     return Path(model_dir) / "seeds" / f"seed-{seed}"
 
 
+BINARY_NAMES = ["negative", "positive"]  # what classes 0 and 1 are when the data names neither
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
 def label_names_of(label_map: dict) -> list[str] | None:
-    """["negative", "positive"] from the label map clean applied ({"negative": 0, "positive": 1,
-    "neutral": None}); a class several raw values map to is named by the first of them. None
-    when the map does not name both classes."""
+    """["negative", "positive"] from the binary label map clean applied ({"negative": 0,
+    "positive": 1, "neutral": None}); a class several raw values map to is named by the first of
+    them. Classes the data names by numbers only (the builtin corpus' 0/1, sentiment140's 0/4)
+    are named negative and positive: a number is not a name. None when the map does not name
+    both classes."""
     names = [next((str(k) for k, v in label_map.items() if v == c), None) for c in (0, 1)]
-    return names if all(names) else None
+    if not all(names):
+        return None
+    return list(BINARY_NAMES) if all(_NUMBER.fullmatch(n) for n in names) else names
 
 
 def label_names(info: dict) -> list[str]:
-    """The class names a model answers with; "0" and "1" when its data named none."""
+    """The class names a model answers with; "0" and "1" for a binary model trained before
+    names were kept."""
     names = info.get(LABEL_NAMES)
-    if isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names):
+    if isinstance(names, list) and len(names) >= 2 and all(isinstance(n, str) for n in names):
         return names
     return ["0", "1"]
 

@@ -3,7 +3,7 @@
     token ids -> Embedding(mask_zero; token/type dropout, normalisation) -> [perturbation]
               -> SpatialDropout1D -> [Bidirectional(merge_mode)](cell) x layers
               -> masked pooling -> Dropout
-              -> [Dense(relu)] -> Dense(1, sigmoid)
+              -> [Dense(relu)] -> Dense(1, sigmoid)   (multiclass: Dense(K, softmax))
 
 The cumsum task (one label per timestep) gets :func:`build_sequence_model`: the same
 recurrent block with return_sequences and a TimeDistributed head instead of embedding/pooling.
@@ -38,8 +38,10 @@ def build_model(
     clipnorm: float = 1.0,
     embedding_matrix=None,
     word_counts=None,
+    classes: int | None = None,
 ) -> keras.Model:
-    """One compiled binary classifier for a (cell, merge_mode, direction) variant.
+    """One compiled classifier for a (cell, merge_mode, direction) variant: binary (a sigmoid,
+    the probability of class 1) or, with ``classes`` = K, a softmax over K classes.
 
     ``embedding_matrix`` (vocab_size x embedding_dim) initialises the embedding, e.g. GloVe;
     ``params.embeddings_trainable`` decides whether it is fine-tuned or frozen.
@@ -79,9 +81,15 @@ def build_model(
     if params.dense_units:
         x = layers.Dense(params.dense_units, activation="relu", name="hidden")(x)
     # float32 output even under a mixed-precision policy: a float16 sigmoid saturates
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
+    if classes is None:
+        head = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")
+    else:
+        head = layers.Dense(classes, activation="softmax", dtype="float32", name="probabilities")
     return _compiled(
-        keras.Model(inputs, outputs, name=f"{cell}_{merge_mode or 'uni'}"), learning_rate, clipnorm
+        keras.Model(inputs, head(x), name=f"{cell}_{merge_mode or 'uni'}"),
+        learning_rate,
+        clipnorm,
+        "binary_crossentropy" if classes is None else "sparse_categorical_crossentropy",
     )
 
 
@@ -120,10 +128,12 @@ def build_sequence_model(
     )
 
 
-def _compiled(model: keras.Model, learning_rate: float, clipnorm: float) -> keras.Model:
+def _compiled(
+    model: keras.Model, learning_rate: float, clipnorm: float, loss: str = "binary_crossentropy"
+) -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
-        loss="binary_crossentropy",
+        loss=loss,
         metrics=["accuracy"],
     )
     return model

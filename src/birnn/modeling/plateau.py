@@ -10,13 +10,18 @@ import math
 import numpy as np
 
 
-def trivial_loss(labels: np.ndarray, weighted: bool = False) -> float:
-    """The validation loss of a model that learned nothing: it predicts the class prior (or,
-    trained with balanced class weights, 0.5 for every row: log 2)."""
+def trivial_loss(labels: np.ndarray, weighted: bool = False, n_classes: int = 2) -> float:
+    """The validation loss of a model that learned nothing: it predicts the class prior, so its
+    loss is the entropy of the prior (or, trained with balanced class weights, 1/K for every
+    class: log K)."""
     if weighted:
-        return math.log(2)
-    p = float(np.clip(np.mean(labels), 1e-7, 1 - 1e-7))
-    return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+        return math.log(n_classes)
+    if n_classes == 2:  # also per-timestep 0/1 labels (cumsum), whatever their shape
+        p = float(np.clip(np.mean(labels), 1e-7, 1 - 1e-7))
+        return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+    prior = np.bincount(np.asarray(labels, dtype=int).reshape(-1), minlength=n_classes)
+    prior = np.clip(prior / max(prior.sum(), 1), 1e-7, 1)
+    return float(-(prior * np.log(prior)).sum())
 
 
 def left_plateau(best_val_loss: float, trivial: float, margin: float | None) -> bool:

@@ -15,6 +15,8 @@ from birnn.layout import Layout
 from birnn.modeling.checkpoint import RESULT, seed_checkpoint_dir
 from birnn.modeling.model_folder import HISTORY_FILE, VARIANT_FILE, label_names_of, seed_dir
 from birnn.modeling.seed_runs import Run, selected_seed
+from birnn.tasks.classes import class_names
+from birnn.tasks.processed import VOCAB_FILE, load_vocab
 
 
 def write_variant_folder(
@@ -55,7 +57,10 @@ def write_curves(model_dir: str | Path, curves_path: str | Path) -> None:
 
 def processed_label_names(processed_dir: Path) -> list[str] | None:
     """The class names of the data this split came from, so a model answers "negative", not 0:
-    the label map clean applied, from its report in the same project (None elsewhere)."""
+    a multiclass split's own (vocab.json), else the label map clean applied, from its report in
+    the same project (None elsewhere)."""
+    if names := class_names(load_vocab(processed_dir / VOCAB_FILE)):
+        return names
     root = processed_dir.parent.parent
     report = Layout(root).clean_report_path
     if Layout(root).processed_dir != processed_dir or not report.is_file():

@@ -25,10 +25,10 @@ from birnn.reporting.power import detectable
 from birnn.reporting.ranking import (
     METRIC_NAMES,
     accuracy_grid,
+    class_balance,
     factor_means,
     failures,
     load_metrics,
-    minority_share,
     not_learned,
     rank_on_validation,
     ranking_metric,
@@ -61,8 +61,8 @@ def compare(
     balance of the test labels). The clean report's warnings are carried into the report."""
     out_dir = Path(out_dir)
     metrics = load_metrics(metrics_dir, names)
-    minority = minority_share(y_test_path)
-    metric = ranking_metric(metric, minority, metrics)
+    balance = class_balance(y_test_path)
+    metric = ranking_metric(metric, balance, metrics)
     # chosen on validation; the test set only reports how the choice fares
     table = rank_on_validation(metrics, metric)
     rnn = recurrent(table)
@@ -89,9 +89,10 @@ def compare(
         **baseline_gap(table, metrics),
         "effects": factorial_answer(table, predictions_dir, y_test_path, unit, metric),
         "power": comparison_power(table, best, test, predictions_dir, y_test_path, unit, metric),
+        **(per_class(metrics, table, balance.names) if balance and balance.names else {}),
     }
     summary["warnings"] = clean_warnings(clean_report_path) + warnings(
-        table, summary, minority, metric
+        table, summary, balance, metric
     )
     for warning in summary["warnings"]:
         log.warning("compare: %s", warning)
@@ -175,6 +176,27 @@ def baseline_gap(table: pd.DataFrame, metrics: pd.DataFrame) -> dict:
         "gain_over_baseline": float(rnn.iloc[0]["accuracy"] - baseline.iloc[0]["accuracy"]),
         "baseline": name if isinstance(name, str) else variant,
         "baseline_variant": variant,
+    }
+
+
+def per_class(metrics: pd.DataFrame, table: pd.DataFrame, classes: list[str]) -> dict:
+    """Multiclass: the class names, why the probes were skipped, and the per-class test scores
+    of the chosen variant and of the best baseline."""
+    rows = metrics.set_index("variant")
+    shown = [
+        kind.iloc[0]["variant"]
+        for kind in (recurrent(table), table[table["kind"] == "baseline"])
+        if len(kind)
+    ]
+    skipped = rows["probes_skipped"].dropna() if "probes_skipped" in rows else pd.Series()
+    return {
+        "classes": classes,
+        "probes_skipped": skipped.iloc[0] if len(skipped) else None,
+        "per_class": {
+            name: rows.loc[name, "per_class"]
+            for name in shown
+            if isinstance(rows.loc[name].get("per_class"), dict)
+        },
     }
 
 

@@ -30,8 +30,9 @@ def comparison_markdown(
     if summary["did_not_learn"]:
         lines += ["## Did not learn (not ranked)", ""]
         lines += [f"- **{d['variant']}**: {d['reason']}" for d in summary["did_not_learn"]] + [""]
-    lines += grid_section(grid) + effects_section(summary.get("effects", {}))
-    lines += probes_section(table)
+    lines += per_class_section(summary) + grid_section(grid)
+    lines += effects_section(summary.get("effects", {}))
+    lines += probes_section(table, summary)
     if summary["seeds"] > 1:
         lines += [
             "## Seeds",
@@ -97,7 +98,31 @@ def effects_section(effects: dict) -> list[str]:
     return lines
 
 
-def probes_section(table: pd.DataFrame) -> list[str]:
+def per_class_section(summary: dict) -> list[str]:
+    """Multiclass: precision, recall and F1 of each class on test, for the chosen variant and
+    the best baseline."""
+    if not summary.get("per_class"):
+        return []
+    columns: dict[str, dict[str, str]] = {}
+    for variant, scores in summary["per_class"].items():
+        columns["test rows"] = {c: str(s["support"]) for c, s in scores.items()}
+        for key in ("precision", "recall", "f1"):
+            columns[f"{variant} {key}"] = {c: f"{s[key]:.4f}" for c, s in scores.items()}
+    table = pd.DataFrame(columns).reindex(summary["classes"])
+    return [
+        "## Per class (test split)",
+        "",
+        table.to_markdown(disable_numparse=True),
+        "",
+        "The confusion matrix of the chosen variant: `dvc plots show` (reports/plots/"
+        "confusion.csv), and each variant's in MLflow (plots/confusion_matrix.png).",
+        "",
+    ]
+
+
+def probes_section(table: pd.DataFrame, summary: dict | None = None) -> list[str]:
+    if (summary or {}).get("probes_skipped"):
+        return ["## Minimal pairs", "", f"Skipped: {summary['probes_skipped']}.", ""]
     rows = {
         row["variant"]: {probe_label(p): probe_cell(p) for p in row["probes"]}
         for _, row in table.iterrows()

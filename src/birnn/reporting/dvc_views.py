@@ -6,7 +6,7 @@ variants (the figures are images for people; these are for DVC's tables and char
 * reports/plots/validation_curves.csv: every variant's validation curve in one long table
   (epoch, variant, val_accuracy, val_loss), drawn as one chart by the `variants` template;
 * reports/plots/confusion.csv: the chosen variant's test predictions (actual, predicted), for
-  DVC's confusion template;
+  DVC's confusion template: classes 0/1, or a multiclass split's class names.
 * reports/plots/effects.csv: each cell and merge mode against the mean of the others (the
   factorial answer's estimates; its intervals are in reports/figures/effects.png), for DVC's
   bar_horizontal template, so `dvc plots diff` shows how an experiment moved them.
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from birnn.files import atomic_path, write_json
+from birnn.tasks.classes import predicted_labels, split_classes
 
 SCORE_FIELDS = ("accuracy", "val_accuracy", "f1")
 
@@ -52,16 +53,28 @@ def write_validation_curves(curves_dir: Path, variants: list[str], path: Path) -
     return len(table)
 
 
-def write_confusion(prob: np.ndarray | None, y_test: np.ndarray | None, path: Path) -> int:
-    """One row per test label of the chosen variant: actual and predicted class. Several
-    seeds: their mean probability; per-timestep labels: every step."""
+def write_confusion(
+    prob: np.ndarray | None,
+    y_test: np.ndarray | None,
+    path: Path,
+    classes: list[str] | None = None,
+) -> int:
+    """One row per test label of the chosen variant: actual and predicted class (by name when
+    ``classes`` names a multiclass split's). Several seeds: their mean probability;
+    per-timestep labels: every step."""
     if prob is None or y_test is None or prob.size == 0:
         table = pd.DataFrame(columns=["actual", "predicted"])
     else:
-        mean = prob.mean(axis=0) if prob.ndim > y_test.ndim else prob
+        multiclass = classes is not None
+        mean = prob.mean(axis=0) if prob.ndim > y_test.ndim + multiclass else prob
         table = pd.DataFrame(
-            {"actual": y_test.reshape(-1).astype(int), "predicted": (mean.reshape(-1) >= 0.5)}
+            {
+                "actual": y_test.reshape(-1).astype(int),
+                "predicted": predicted_labels(mean, multiclass).reshape(-1),
+            }
         ).astype(int)
+        if multiclass:
+            table = table.apply(lambda column: column.map(dict(enumerate(classes))))
     _write_csv(table, path)
     return len(table)
 
@@ -105,7 +118,8 @@ def write_views(
     curves = out_dir / "plots" / "validation_curves.csv"
     write_validation_curves(Path(curves_dir or out_dir / "curves"), ranked, curves)
     prob, y_test = best_predictions(summary["best_variant"], predictions_dir, y_test_path)
-    write_confusion(prob, y_test, out_dir / "plots" / "confusion.csv")
+    classes = split_classes(Path(y_test_path).parent) if y_test_path else None
+    write_confusion(prob, y_test, out_dir / "plots" / "confusion.csv", classes)
     write_effects(summary.get("effects") or {}, out_dir / "plots" / "effects.csv")
 
 

@@ -153,13 +153,16 @@ def variant_figures(name: str, history: dict, metrics: dict, out: Path) -> list[
         plt.close(fig)
     matrix = metrics.get("confusion_matrix")
     if matrix:
-        fig, ax = plt.subplots(figsize=(3.6, 3.2))
+        names = metrics.get("classes") or ["neg", "pos"]  # multiclass: the class names
+        side = max(3.2, 0.9 * len(names) + 1.4)
+        fig, ax = plt.subplots(figsize=(side + 0.4, side))
         ax.imshow(matrix, cmap="Blues")
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
                 ax.text(j, i, str(value), ha="center", va="center")
-        ax.set_xticks([0, 1], ["neg", "pos"])
-        ax.set_yticks([0, 1], ["neg", "pos"])
+        ticks = range(len(names))
+        ax.set_xticks(ticks, names, rotation=30 if len(names) > 2 else 0)
+        ax.set_yticks(ticks, names)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title(f"{name}: confusion")

@@ -4,6 +4,7 @@ means, and what failed or did not learn."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 
 from birnn.config import CELLS, MERGE_MODES
 from birnn.files import read_json
+from birnn.tasks.classes import imbalanced, split_classes
 
 COLUMNS = [
     "variant",
@@ -34,7 +36,6 @@ COLUMNS = [
     "seconds_per_epoch",
     "predict_texts_per_second",
 ]
-MINORITY_SHARE = 0.4  # under it accuracy rewards answering the majority: rank by a balanced score
 METRIC_NAMES = {
     "accuracy": "accuracy",
     "balanced_accuracy": "balanced accuracy",
@@ -57,25 +58,54 @@ def load_metrics(metrics_dir: str | Path, names: list[str]) -> pd.DataFrame:
     return frame
 
 
-def minority_share(y_test_path: str | Path | None) -> float | None:
-    """The share of the rarer class among the test labels (None: unknown or not binary)."""
+@dataclass(frozen=True)
+class ClassBalance:
+    """How the test labels fall into classes; ``names``: a multiclass split's class names."""
+
+    counts: np.ndarray
+    names: list[str] | None = None
+
+    @property
+    def minority(self) -> float:
+        """The share of the smallest class."""
+        return float(self.counts.min() / self.counts.sum())
+
+    @property
+    def imbalanced(self) -> bool:
+        """The largest class holds more than 1.5 times the rows of the smallest (for two
+        classes: the minority is under 40%), so accuracy rewards answering the majority."""
+        return imbalanced(self.counts)
+
+    @property
+    def balanced_score(self) -> str:
+        """What compare.metric: auto ranks imbalanced classes by."""
+        return "macro_f1" if self.names else "balanced_accuracy"
+
+
+def class_balance(y_test_path: str | Path | None) -> ClassBalance | None:
+    """The test labels' class counts (None: unknown, or a binary split with one class)."""
     if y_test_path is None or not Path(y_test_path).is_file():
         return None
     with np.load(y_test_path, allow_pickle=False) as data:
         y = data["y"].reshape(-1)
-    counts = np.bincount(y.astype(int), minlength=2)
-    return float(counts.min() / counts.sum()) if len(counts) == 2 and counts.sum() else None
+    names = split_classes(Path(y_test_path).parent)
+    counts = np.bincount(y.astype(int), minlength=len(names) if names else 2)
+    if not counts.sum() or (names is None and len(counts) != 2):
+        return None
+    return ClassBalance(counts, names)
 
 
-def ranking_metric(metric: str, minority: float | None, metrics: pd.DataFrame) -> str:
-    """compare.metric, with auto resolved: accuracy on balanced classes, balanced accuracy on
-    imbalanced ones (when the metrics carry it: files from before it was scored do not)."""
+def ranking_metric(metric: str, balance: ClassBalance | None, metrics: pd.DataFrame) -> str:
+    """compare.metric, with auto resolved: accuracy on balanced classes; on imbalanced ones
+    balanced accuracy (binary) or macro-F1 (multiclass), when the metrics carry it (files from
+    before it was scored do not)."""
     if metric != "auto":
         return metric
-    if minority is None or minority >= MINORITY_SHARE:
+    if balance is None or not balance.imbalanced:
         return "accuracy"
-    has = "val_balanced_accuracy" in metrics and metrics["val_balanced_accuracy"].notna().any()
-    return "balanced_accuracy" if has else "accuracy"
+    column = f"val_{balance.balanced_score}"
+    has = column in metrics and metrics[column].notna().any()
+    return balance.balanced_score if has else "accuracy"
 
 
 def rank_on_validation(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -105,6 +135,10 @@ def table_columns(table: pd.DataFrame, unit: str, metric: str = "accuracy") -> l
     if unit == "sequences":
         columns = [c for c in columns if c != "probe_accuracy"]
         columns.insert(columns.index("accuracy") + 1, "sequence_accuracy")
+    if "classes" in table and table["classes"].notna().any():  # multiclass: f1 is macro_f1
+        columns = [c for c in columns if c not in ("probe_accuracy", "f1")]
+    if "grade_mae" in table and table["grade_mae"].notna().any():  # classes that are grades
+        columns.insert(columns.index("accuracy") + 1, "grade_mae")
     if "n_seeds" in table and table["n_seeds"].fillna(1).gt(1).any():
         at = columns.index("accuracy") + 1
         columns[at:at] = ["accuracy_std", "n_seeds"]

@@ -16,6 +16,7 @@ from birnn.reporting.stats import (
     unit_scores,
     wilson_interval,
 )
+from birnn.tasks.classes import split_classes
 
 ALPHA = 0.05
 MCNEMAR = "exact McNemar test"
@@ -79,8 +80,9 @@ def scores_per_unit(
         return {}
     with np.load(y_test_path, allow_pickle=False) as data:
         y_test = data["y"].astype(int)
+    multiclass = split_classes(Path(y_test_path).parent) is not None
     return {
-        name: unit_scores(np.load(path, allow_pickle=False), y_test)
+        name: unit_scores(np.load(path, allow_pickle=False), y_test, multiclass)
         for name in table["variant"]
         if (path := Path(predictions_dir) / f"{name}.npy").is_file()
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from birnn.tasks.classes import correct
+
 BOOTSTRAP_DRAWS = 2000
 
 
@@ -28,14 +30,15 @@ def wilson_interval(correct: int, total: int, confidence: float = 0.95) -> tuple
     return (float(ci.low), float(ci.high))
 
 
-def unit_scores(prob: np.ndarray, y_test: np.ndarray) -> np.ndarray:
+def unit_scores(prob: np.ndarray, y_test: np.ndarray, multiclass: bool = False) -> np.ndarray:
     """Share right per test unit, one row per seed: (seeds, units). A unit is a text (0 or 1)
-    or, for per-timestep tasks, a sequence (the share of its timesteps right)."""
+    or, for per-timestep tasks, a sequence (the share of its timesteps right). ``multiclass``:
+    ``prob`` holds a row of class probabilities per label (birnn.tasks.classes)."""
     prob = np.asarray(prob)
-    if prob.ndim == y_test.ndim:  # one seed, saved without the seed axis
+    if prob.ndim == y_test.ndim + multiclass:  # one seed, saved without the seed axis
         prob = prob[None]
-    correct = (prob >= 0.5) == y_test[None].astype(bool)
-    return correct.reshape(correct.shape[0], correct.shape[1], -1).mean(axis=2)
+    right = correct(prob, y_test[None], multiclass)
+    return right.reshape(right.shape[0], right.shape[1], -1).mean(axis=2)
 
 
 def bootstrap_accuracies(

@@ -11,7 +11,7 @@ import pandas as pd
 
 from birnn.files import read_json
 from birnn.reporting.power import power_sentence
-from birnn.reporting.ranking import METRIC_NAMES, MINORITY_SHARE, recurrent, rounded
+from birnn.reporting.ranking import METRIC_NAMES, ClassBalance, recurrent, rounded
 from birnn.reporting.significance import ALPHA
 
 MIN_TEST_UNITS = 200
@@ -23,10 +23,10 @@ def clean_warnings(path: str | Path | None) -> list[str]:
     return [f"data: {w}" for w in read_json(path).get("warnings", [])]
 
 
-def warnings(table: pd.DataFrame, summary: dict, minority: float | None, metric: str) -> list:
+def warnings(table: pd.DataFrame, summary: dict, balance: ClassBalance | None, metric: str) -> list:
     """What makes this comparison easy to misread: too few test units for the differences it
     states, and imbalanced classes (where accuracy flatters a majority-class answer)."""
-    found = [small_test_set(table, summary), imbalance(summary, minority, metric)]
+    found = [small_test_set(table, summary), imbalance(summary, balance, metric)]
     return [w for w in found if w is not None]
 
 
@@ -52,18 +52,33 @@ def small_test_set(table: pd.DataFrame, summary: dict) -> str | None:
     )
 
 
-def imbalance(summary: dict, minority: float | None, metric: str) -> str | None:
-    if minority is None or minority >= MINORITY_SHARE:
+def imbalance(summary: dict, balance: ClassBalance | None, metric: str) -> str | None:
+    if balance is None or not balance.imbalanced:
         return None
+    units = summary["test_units"]
+    if balance.names is None:
+        minority = balance.minority
+        found = (
+            f"the rarer class is {minority:.1%} of the test {units}, so always answering the "
+            f"majority scores {1 - minority:.1%} accuracy"
+        )
+    else:
+        shares = balance.counts / balance.counts.sum()
+        large, small = int(shares.argmax()), int(shares.argmin())
+        found = (
+            f"the largest class, {balance.names[large]!r}, is {shares[large]:.1%} of the test "
+            f"{units}, {shares[large] / shares[small]:.1f} times the smallest, "
+            f"{balance.names[small]!r} ({shares[small]:.1%}), so always answering "
+            f"{balance.names[large]!r} scores {shares[large]:.1%} accuracy"
+        )
     return (
-        f"imbalanced classes: the rarer class is {minority:.1%} of the test "
-        f"{summary['test_units']}, so always answering the majority scores {1 - minority:.1%} "
-        f"accuracy; variants are ranked by validation {METRIC_NAMES[metric]}"
+        f"imbalanced classes: {found}; variants are ranked by validation {METRIC_NAMES[metric]}"
         + (
             ""
             if metric != "accuracy"
             else " (compare.metric: accuracy was asked for: set it to auto, "
-            "balanced_accuracy or macro_f1)"
+            f"{balance.balanced_score} or "
+            f"{'macro_f1' if balance.names is None else 'balanced_accuracy'})"
         )
     )
 

@@ -1,4 +1,6 @@
-"""Raw text -> label and probability, from a saved variant folder (models/<variant>/).
+"""Raw text -> label and probability, from a saved variant folder (models/<variant>/): the
+probability of the positive class (binary), or the answered class's with every class's beside
+it (multiclass).
 
 The folder carries everything prediction needs: the Keras model, the vocabulary and the
 cleaning params, so the same normalisation and tokenization as training are applied.
@@ -24,6 +26,7 @@ from birnn.modeling.model_folder import (
     load_variant_info,
 )
 from birnn.tasks import task_of
+from birnn.tasks.classes import class_names, predicted_labels
 from birnn.tasks.processed import VOCAB_FILE, load_vocab
 from birnn.tasks.text.clean import normalize_text
 from birnn.tasks.text.split import TRUNCATIONS, encode
@@ -34,8 +37,9 @@ from birnn.tasks.text.tokenize import tokenize_texts
 class Prediction:
     text: str
     label: int
-    probability: float  # of the positive class
+    probability: float  # of the positive class (binary), of the answered class (multiclass)
     label_name: str = ""  # the label in the words of the training data ("negative", ...)
+    probabilities: dict[str, float] | None = None  # multiclass: every class's, by name
 
 
 class Predictor:
@@ -53,7 +57,9 @@ class Predictor:
             clean_params,
             threshold,
         )
-        self.label_names = list(label_names)
+        names = class_names(vocab)  # multiclass: the split's names, the ones it answers in
+        self.multiclass = names is not None
+        self.label_names = names or list(label_names)
 
     @classmethod
     def from_dir(cls, model_dir: str | Path) -> "Predictor":
@@ -108,17 +114,33 @@ class Predictor:
         )
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        """Per text the probability of the positive class, or (multiclass) a row of every
+        class's probability."""
+        width = (len(self.label_names),) if self.multiclass else ()
         if len(texts) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return self.model.predict(self.encode(texts), batch_size=batch_size, verbose=0).reshape(-1)
+            return np.zeros((0, *width), dtype=np.float32)
+        prob = self.model.predict(self.encode(texts), batch_size=batch_size, verbose=0)
+        return prob.reshape(len(texts), *width)
 
     def predict(self, texts: Iterable[str]) -> list[Prediction]:
         texts = list(texts)
         probs = self.probabilities(texts)
-        labels = (probs >= self.threshold).astype(int)
+        if not self.multiclass:
+            labels = (probs >= self.threshold).astype(int)
+            return [
+                Prediction(t, int(y), float(p), self.label_names[y])
+                for t, y, p in zip(texts, labels, probs)
+            ]
+        labels = predicted_labels(probs, multiclass=True)
         return [
-            Prediction(t, int(y), float(p), self.label_names[y])
-            for t, y, p in zip(texts, labels, probs)
+            Prediction(
+                t,
+                int(y),
+                float(row[y]),
+                self.label_names[y],
+                {name: float(p) for name, p in zip(self.label_names, row)},
+            )
+            for t, y, row in zip(texts, labels, probs)
         ]
 
 

@@ -19,6 +19,7 @@ from birnn.messages import excerpt, excerpts
 
 ARTIFACT_KEY = "variant_dir"
 TEXT_COLUMN = "text"
+PROBABILITIES_COLUMN = "probabilities"  # multiclass: {class name: probability} per text
 
 
 def texts_from_input(model_input: Any) -> list[str]:
@@ -72,7 +73,9 @@ def _refused(message: str) -> MlflowException:
 
 class SentimentModel(mlflow.pyfunc.PythonModel):
     """Raw text -> DataFrame(label: int 0/1, probability: float of the positive class,
-    label_name: the label as the training data named it)."""
+    label_name: the label as the training data named it). A multiclass model answers the class
+    index, the answered class's probability and name, and ``probabilities``: every class's
+    probability by name."""
 
     # the signature is logged explicitly and texts_from_input checks the input: MLflow's
     # type-hint wrapping of predict (and its warning that asks for hints) is not wanted
@@ -85,10 +88,11 @@ class SentimentModel(mlflow.pyfunc.PythonModel):
 
     def predict(self, context, model_input, params=None) -> pd.DataFrame:
         predictions = self.predictor.predict(texts_from_input(model_input))
-        return pd.DataFrame(
-            {
-                "label": np.array([p.label for p in predictions], dtype=np.int64),
-                "probability": np.array([p.probability for p in predictions], dtype=np.float64),
-                "label_name": [p.label_name for p in predictions],
-            }
-        )
+        columns = {
+            "label": np.array([p.label for p in predictions], dtype=np.int64),
+            "probability": np.array([p.probability for p in predictions], dtype=np.float64),
+            "label_name": [p.label_name for p in predictions],
+        }
+        if self.predictor.multiclass:
+            columns[PROBABILITIES_COLUMN] = [p.probabilities for p in predictions]
+        return pd.DataFrame(columns)

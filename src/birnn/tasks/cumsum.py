@@ -301,8 +301,8 @@ class CumsumTask:
             cell, merge_mode, vocab["max_len"], params, direction, learning_rate, clipnorm
         )
 
-    def metrics(self, y_true, prob) -> dict:
+    def metrics(self, y_true, prob, classes=None) -> dict:
         return sequence_metrics(y_true, prob)
 
-    def extra_scores(self, predict_texts) -> dict:
+    def extra_scores(self, predict_texts, classes=None) -> dict:
         return {}

@@ -17,6 +17,7 @@ TaskName = Literal["text", "cumsum"]
 TASK_KEY = "task"  # vocab.json records the task of a processed split and of a model folder
 SEQUENCE_COLUMN = "values"  # a clean/tokens table of number sequences has this column
 # a text model as its caller sees it: raw texts in, the probability of the positive class out
+# (multiclass: a row of class probabilities per text)
 PredictTexts = Callable[[Sequence[str]], "np.ndarray"]
 
 
@@ -43,9 +44,15 @@ class Task(Protocol):
         embedding_matrix: np.ndarray | None = None,
     ) -> Any: ...
 
-    def metrics(self, y_true: np.ndarray, prob: np.ndarray) -> dict: ...
+    def metrics(
+        self, y_true: np.ndarray, prob: np.ndarray, classes: list[str] | None = None
+    ) -> dict:
+        """The test scores; ``classes``: the class names of a multiclass model (None: binary)."""
+        ...
 
-    def extra_scores(self, predict_texts: PredictTexts | None) -> dict:
+    def extra_scores(
+        self, predict_texts: PredictTexts | None, classes: list[str] | None = None
+    ) -> dict:
         """Task-specific scores of a model; ``predict_texts`` is None for a task that does
-        not serve text."""
+        not serve text, ``classes`` as in :meth:`metrics`."""
         ...

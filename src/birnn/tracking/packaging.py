@@ -8,7 +8,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from birnn.files import read_json
 from birnn.modeling.model_folder import MODEL_FILE, PARTS, VARIANT_FILE
+from birnn.tasks.classes import class_names
 from birnn.tasks.processed import VOCAB_FILE
 
 # the logged pyfunc model reads raw text; a cumsum model reads number sequences
@@ -47,29 +49,31 @@ def requirements() -> list[str]:
     return found
 
 
-def text_signature():
+def text_signature(multiclass: bool = False):
     """A required string column `text` in: MLflow itself refuses a request without it (an
     unnamed column would let it score whatever column comes first); label, probability and
-    label name out."""
+    label name out, and (multiclass) every class's probability by name."""
     from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, Schema
+    from mlflow.types import ColSpec, DataType, Schema
+    from mlflow.types.schema import Map
 
-    from birnn.serving.pyfunc import TEXT_COLUMN
+    from birnn.serving.pyfunc import PROBABILITIES_COLUMN, TEXT_COLUMN
 
+    outputs = [
+        ColSpec("long", "label"),
+        ColSpec("double", "probability"),
+        ColSpec("string", "label_name"),
+    ]
+    if multiclass:
+        outputs.append(ColSpec(Map(DataType.double), PROBABILITIES_COLUMN))
     return ModelSignature(
-        inputs=Schema([ColSpec("string", TEXT_COLUMN, required=True)]),
-        outputs=Schema(
-            [
-                ColSpec("long", "label"),
-                ColSpec("double", "probability"),
-                ColSpec("string", "label_name"),
-            ]
-        ),
+        inputs=Schema([ColSpec("string", TEXT_COLUMN, required=True)]), outputs=Schema(outputs)
     )
 
 
 def log_model(mlflow, model_dir: Path) -> str:
-    """The variant as a pyfunc model: raw text in, label + probability out; returns its id."""
+    """The variant as a pyfunc model: raw text in, label + probability (+ every class's, for a
+    multiclass model) out; returns its id."""
     import pandas as pd
 
     import birnn
@@ -87,7 +91,7 @@ def log_model(mlflow, model_dir: Path) -> str:
             python_model=str(package / "serving" / "mlflow_model.py"),
             artifacts={pyfunc.ARTIFACT_KEY: staged},
             code_paths=[str(package)],
-            signature=text_signature(),
+            signature=text_signature(class_names(read_json(model_dir / VOCAB_FILE)) is not None),
             input_example=example,
             pip_requirements=requirements(),
         )

@@ -19,7 +19,10 @@ def test_label_names_come_from_the_applied_label_map():
         "positive",
     ]
     assert label_names_of({"neg": 0, "negative": 0, "pos": 1}) == ["neg", "pos"]
-    assert label_names_of({"0": 0, "1": 1}) == ["0", "1"]
+    # numbers are not names: the builtin corpus' 0/1 and sentiment140's 0/4 answer in words
+    assert label_names_of({"0": 0, "1": 1}) == ["negative", "positive"]
+    assert label_names_of({"0": 0, "4": 1, "2": None}) == ["negative", "positive"]
+    assert label_names_of({"1": 0, "good": 1}) == ["1", "good"]
     assert label_names_of({"positive": 1}) is None
     assert label_names({}) == ["0", "1"]  # a model trained before names were kept
     assert label_names({"label_names": ["bad", "good"]}) == ["bad", "good"]
@@ -69,14 +72,23 @@ def test_a_model_trained_on_named_labels_answers_with_the_names(csv_project, tmp
     assert row["label_name"] == ["negative", "positive"][row["label"]]
 
 
-def test_builtin_data_has_no_names_and_answers_0_or_1(tmp_path):
-    params = tiny_params(train={"epochs": 1})
-    layout = Layout(tmp_path)
-    for step in (stages.run_download, stages.run_clean, stages.run_tokenize, stages.run_split):
-        step(params, layout)
-    stages.run_train(params, layout, "gru-concat")
-    [p] = Predictor.from_dir(layout.model_dir("gru-concat")).predict(["great"])
-    assert p.label_name == str(p.label)
+def test_builtin_data_names_no_labels_and_answers_negative_or_positive(trained, tmp_path, capsys):
+    _, layout, _ = trained  # the builtin corpus: labels 0 and 1
+    folder = layout.model_dir("gru-concat")
+    predictions = Predictor.from_dir(folder).predict(["great", "awful", "not bad at all"])
+    assert [p.label_name for p in predictions] == [
+        ["negative", "positive"][p.label] for p in predictions
+    ]
+    assert all(p.probabilities is None for p in predictions)  # binary: as before
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("tracking:\n  enabled: false\n")
+    cli = ["--params", str(params_file), "--root", str(layout.root), "predict", "--model"]
+    assert main([*cli, str(folder), "great", "awful"]) == 0
+    names = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == [p.label_name for p in predictions[:2]] and set(names) <= {
+        "negative",
+        "positive",
+    }
 
 
 def test_predictor_reads_raw_text_including_odd_input(trained):

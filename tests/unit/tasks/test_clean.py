@@ -297,7 +297,8 @@ def test_the_three_class_hint_maps_by_what_the_values_mean(labels, suggested):
     with pytest.raises(CleanError) as err:
         clean_table(raw, CleanParams())
     assert f"'{{{suggested}}}'" in str(err.value)
-    assert "data.classes" not in str(err.value)  # not an option of the params schema
+    # or keep them all: the other way out the message offers
+    assert f"or keep all {len(labels)} classes with data.classes: multiclass" in str(err.value)
 
 
 def test_a_map_that_drops_every_positive_label_is_warned_about(tmp_path, caplog):

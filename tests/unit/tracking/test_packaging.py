@@ -22,7 +22,7 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
         "label",
         "probability",
         "label_name",
-    ]
+    ]  # binary: no per-class probabilities
     texts = ["I do not recommend this product", "<b>Great</b> movie!!", ""]
     as_series = model.predict(pd.Series(texts, name="text"))
     as_frame = model.predict(pd.DataFrame({"text": texts}))
@@ -31,8 +31,8 @@ def test_each_variant_is_a_pyfunc_model_reading_raw_text(logged):
     np.testing.assert_allclose(as_frame["probability"], expected, rtol=1e-5)
     assert list(as_series["label"]) == [int(p >= 0.5) for p in expected]
     assert list(as_series["label_name"]) == [
-        str(y) for y in as_series["label"]
-    ]  # builtin: no names
+        ["negative", "positive"][y] for y in as_series["label"]
+    ]  # builtin: numbers only, answered as negative / positive
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{result['models']['gru-concat']}"))
     assert (local / "input_example.json").is_file() and (
         local / "code" / "birnn" / "serving" / "predict.py"

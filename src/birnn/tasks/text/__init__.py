@@ -1,5 +1,6 @@
 """Sentiment of raw text: clean -> tokenize -> split (vocabulary, padding) -> a recurrent
-binary classifier, scored against TF-IDF + logistic regression and probe sentences."""
+classifier (binary, or K classes: birnn.tasks.classes), scored against TF-IDF + logistic
+regression and (binary) probe sentences."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class TextTask:
             params.data.max_rows,
             params.seed,
             params.split.test_size,
+            params.data.classes,
         )
 
     def tokenize(self, clean_path: Path, out_path: Path):
@@ -51,7 +53,9 @@ class TextTask:
         embedding_matrix=None,
     ):
         from birnn.modeling.models import build_model
+        from birnn.tasks.classes import class_names
 
+        names = class_names(vocab)
         return build_model(
             cell,
             merge_mode,
@@ -63,14 +67,15 @@ class TextTask:
             clipnorm=clipnorm,
             embedding_matrix=embedding_matrix,
             word_counts=vocab.get("counts"),
+            classes=len(names) if names else None,
         )
 
-    def metrics(self, y_true, prob) -> dict:
+    def metrics(self, y_true, prob, classes=None) -> dict:
         from birnn.modeling.scoring import classification_metrics
 
-        return classification_metrics(y_true, prob)
+        return classification_metrics(y_true, prob, classes=classes)
 
-    def extra_scores(self, predict_texts) -> dict:
-        from birnn.tasks.text.probes import probe_scores
+    def extra_scores(self, predict_texts, classes=None) -> dict:
+        from birnn.tasks.text.probes import probe_scores, probes_skipped
 
-        return probe_scores(predict_texts)
+        return probe_scores(predict_texts) if classes is None else probes_skipped(classes)

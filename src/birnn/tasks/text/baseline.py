@@ -1,5 +1,6 @@
-"""The bag-of-words reference: TF-IDF (word 1-2 grams) + logistic regression, fitted on the
-same training rows and scored on the same test rows as the recurrent variants."""
+"""The bag-of-words reference: TF-IDF (word 1-2 grams) + logistic regression (multinomial for
+K classes), fitted on the same training rows and scored on the same test rows as the recurrent
+variants."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from birnn.files import write_json
 from birnn.messages import excerpt
 from birnn.modeling.scoring import classification_metrics, save_predictions, validation_scores
+from birnn.tasks.classes import split_classes
 from birnn.tasks.processed import load_rows
 
 # what the comparison's rows need besides the name: not a recurrent cell, no merge mode
@@ -45,14 +47,26 @@ def train_baseline(
     except ValueError as err:  # e.g. no word left after min_df: numbers-only or tiny data
         return _failed(identity, metrics_path, predictions_path, err, len(train))
     seconds = time.perf_counter() - started
-    prob = model.predict_proba(docs[test])[:, 1]
+    classes = split_classes(processed_dir)  # None: binary
+
+    def probabilities(rows: np.ndarray) -> np.ndarray:
+        """Binary: of class 1; multiclass: one column per class, every class (one that no
+        training row has gets 0)."""
+        found = model.predict_proba(docs[rows])
+        if classes is None:
+            return found[:, 1]
+        prob = np.zeros((len(rows), len(classes)), dtype=found.dtype)
+        prob[:, model.classes_.astype(int)] = found
+        return prob
+
+    prob = probabilities(test)
     save_predictions(predictions_path, prob)
     result = {
         **identity,
         "status": "ok",
-        **validation_scores(labels[val], model.predict_proba(docs[val])[:, 1]),
-        **classification_metrics(labels[test], prob),
-        "parameters": int(model[-1].coef_.size + 1),
+        **validation_scores(labels[val], probabilities(val)),
+        **classification_metrics(labels[test], prob, classes=classes),
+        "parameters": int(model[-1].coef_.size + model[-1].intercept_.size),
         "train_seconds": round(seconds, 3),
     }
     write_json(metrics_path, result)

@@ -1,5 +1,9 @@
-"""Normalise raw text and labels into one table (text, label 0/1 [, split]), with a report of
+"""Normalise raw text and labels into one table (text, label [, split]), with a report of
 what was dropped and why. Column operations only: no per-row Python.
+
+Labels become class indices: 0/1 (negative/positive) with data.classes: binary, or 0..K-1 in the
+order of the class names with data.classes: multiclass (names in the table's parquet metadata,
+birnn.tasks.classes).
 
 Normalisation (shared by training and prediction, see :func:`normalize_text`): markup tags
 removed, HTML entities unescaped, @mentions and URLs replaced by placeholder tokens
@@ -27,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 import birnn.tasks.text.label_names as label_names
-from birnn.config import CleanParams, DataParams
+from birnn.config import CleanParams
 from birnn.files import atomic_path, write_json
 from birnn.messages import excerpt, excerpts
+from birnn.tasks.classes import IMBALANCE_RATIO, imbalanced, with_names
 from birnn.tasks.text.tokenize import EMOTICON_PATTERN
 
 DEFAULT_LABEL_MAP = {"0": 0, "1": 1, "negative": 0, "positive": 1, "neg": 0, "pos": 1}
@@ -88,6 +93,7 @@ class CleanReport:
     dropped: dict[str, int] = field(default_factory=dict)
     label_counts: dict[str, int] = field(default_factory=dict)
     label_map: dict[str, int | None] = field(default_factory=dict)
+    classes: list[str] | None = None  # multiclass: the class names, index = label
     split_counts: dict[str, int] = field(default_factory=dict)
     # what makes this data unfit or its results easy to misread; logged and carried on to
     # the comparison
@@ -171,6 +177,12 @@ def _label_keys(labels: pd.Series) -> pd.Series:
     return keys.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # "1.0" from float columns
 
 
+def _value_counts(keys: pd.Series, values: set[str]) -> str:
+    """The label values with their row counts, most frequent first (12 at most), for a message."""
+    counts = keys[keys.isin(values)].value_counts()
+    return ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+
+
 def resolve_label_map(
     labels: pd.Series, label_map: dict[str, int | None] | None
 ) -> dict[str, int | None]:
@@ -186,8 +198,7 @@ def resolve_label_map(
     keys = _label_keys(labels)
     values = set(keys.dropna().unique()) - {""}
     if len(values) > 2 and values - DEFAULT_LABEL_MAP.keys():  # e.g. -1/0/1 or a neutral class
-        counts = keys[keys.isin(values)].value_counts()
-        shown = ", ".join(f"{excerpt(k, 40)!r}: {n}" for k, n in counts.head(12).items())
+        shown = _value_counts(keys, values)
         if len(values) > MAX_LABEL_VALUES:  # texts, ids or scores: not a label column
             raise CleanError(
                 f"the label column holds {len(values)} different values ({shown}, ...): is "
@@ -220,6 +231,34 @@ def resolve_label_map(
     return dict(DEFAULT_LABEL_MAP)
 
 
+def resolve_classes(
+    labels: pd.Series, label_map: dict | None, classes: str = "binary"
+) -> tuple[dict[str, int | None], list[str] | None]:
+    """The mapping to apply (raw value -> class index, or None to drop) and, for
+    data.classes: multiclass, the class names by index (None for binary)."""
+    if classes == "binary":
+        return resolve_label_map(labels, label_map), None
+    if label_map:  # raw value -> class name, in the map's order; two values may share a class
+        names: list[str] = []
+        mapping: dict[str, int | None] = {}
+        for raw, name in label_map.items():
+            if name is not None and (name := str(name).strip()) not in names:
+                names.append(name)
+            mapping[str(raw).strip().lower()] = None if name is None else names.index(name)
+        return mapping, names
+    keys = _label_keys(labels)
+    values = set(keys.dropna().unique()) - {""}
+    if len(values) > MAX_LABEL_VALUES:
+        shown = _value_counts(keys, values)
+        raise CleanError(
+            f"the label column holds {len(values)} different values ({shown}, ...): is "
+            "data.label_column the column with the labels? For that many classes name them with "
+            "data.label_map (raw value: class name, null drops a value)"
+        )
+    names = label_names.class_order(values)
+    return {v: i for i, v in enumerate(names)}, names
+
+
 def suggestion(values: set[str]) -> tuple[dict[str, int | None], str]:
     """A data.label_map to start from, and how it was made: read from the values' names
     (negative -> 0, positive -> 1, the rest null) when they show both polarities, else the
@@ -235,9 +274,6 @@ def _map_text(mapping: dict[str, int | None]) -> str:
 
 
 def multiclass_option(n_values: int) -> str:
-    # offered only where the params schema has the option
-    if "classes" not in DataParams.model_fields:
-        return ""
     return f"; or keep all {n_values} classes with data.classes: multiclass"
 
 
@@ -260,7 +296,12 @@ def label_map_warnings(mapping: dict[str, int | None], keys: pd.Series) -> list[
 
 def map_labels(labels: pd.Series, label_map: dict[str, int | None] | None) -> pd.Series:
     """Raw labels -> 0/1 (nullable); values outside the mapping or mapped to null become <NA>."""
-    mapping = resolve_label_map(labels, label_map)
+    return apply_map(labels, resolve_label_map(labels, label_map))
+
+
+def apply_map(labels: pd.Series, mapping: dict[str, int | None]) -> pd.Series:
+    """Raw labels -> the class indices of a resolved mapping (nullable); values outside it or
+    mapped to null become <NA>."""
     return _label_keys(labels).map(mapping).astype("Int8")
 
 
@@ -272,20 +313,21 @@ def excluded_labels(labels: pd.Series, mapping: dict[str, int | None]) -> pd.Ser
 def clean_table(
     raw: pd.DataFrame,
     params: CleanParams,
-    label_map: dict[str, int | None] | None = None,
+    label_map: dict | None = None,
     max_rows: int | None = None,
     seed: int = 0,
     test_size: float | None = None,
+    classes: str = "binary",
 ) -> tuple[pd.DataFrame, CleanReport]:
     report = CleanReport(rows_in=len(raw))
-    mapping = resolve_label_map(raw["label"], label_map)
+    mapping, report.classes = resolve_classes(raw["label"], label_map, classes)
     present = set(_label_keys(raw["label"]).dropna().unique())
     report.label_map = {k: v for k, v in mapping.items() if k in present}  # what was applied
     if label_map:
         report.warnings += label_map_warnings(mapping, _label_keys(raw["label"]).dropna())
     raw_text = raw["text"].astype("string").fillna("")
     frame = pd.DataFrame(
-        {"text": normalize_text(raw_text, params), "label": map_labels(raw["label"], mapping)}
+        {"text": normalize_text(raw_text, params), "label": apply_map(raw["label"], mapping)}
     )
     if "split" in raw.columns:
         frame["split"] = raw["split"].astype("string").to_numpy()
@@ -321,6 +363,7 @@ def clean_table(
     else:
         report.dropped["sampled_out"] = 0
     frame["label"] = frame["label"].astype("int8")
+    seen = set(frame["label"].unique().tolist())
     report.rows_out = len(frame)
     report.label_counts = {
         str(k): int(v) for k, v in frame["label"].value_counts().sort_index().items()
@@ -329,7 +372,7 @@ def clean_table(
         report.split_counts = {
             str(k): int(v) for k, v in frame["split"].value_counts().sort_index().items()
         }
-    report.warnings += data_warnings(frame, test_size)
+    report.warnings += data_warnings(frame, test_size, report.classes)
     if report.dropped["undecodable"]:
         report.warnings.append(
             f"{report.dropped['undecodable']} row(s) held bytes that are not valid in the "
@@ -346,10 +389,17 @@ def clean_table(
             f"only one class left after cleaning ({report.label_counts}); a classifier "
             "needs both labels: check data.label_map"
         )
+    if report.classes and (empty := [n for i, n in enumerate(report.classes) if i not in seen]):
+        raise CleanError(
+            f"no rows left for the class(es) {excerpts(empty)} after cleaning "
+            f"({report.label_counts}); check data.label_map"
+        )
     return frame, report
 
 
-def data_warnings(frame: pd.DataFrame, test_size: float | None = None) -> list[str]:
+def data_warnings(
+    frame: pd.DataFrame, test_size: float | None = None, classes: list[str] | None = None
+) -> list[str]:
     """What makes cleaned data a poor basis for a verdict: a test split too small to tell
     variants apart, imbalanced classes (accuracy then rewards always answering the majority)
     and a degenerate vocabulary (numbers only, a handful of words)."""
@@ -366,11 +416,20 @@ def data_warnings(frame: pd.DataFrame, test_size: float | None = None) -> list[s
             "variants smaller than that are noise: bring more rows"
         )
     shares = frame["label"].value_counts(normalize=True)
-    if len(shares) == 2 and shares.min() < MINORITY_SHARE:
+    if classes is None and len(shares) == 2 and shares.min() < MINORITY_SHARE:
         out.append(
             f"imbalanced classes: label {shares.idxmin()} is {shares.min():.1%} of the rows; a "
             f"model that always answers {shares.idxmax()} scores {shares.max():.1%} accuracy, so "
             "the comparison ranks by balanced accuracy (compare.metric: auto)"
+        )
+    elif classes is not None and imbalanced(shares.to_numpy()):
+        small, large = classes[shares.idxmin()], classes[shares.idxmax()]
+        out.append(
+            f"imbalanced classes: {large!r} is {shares.max():.1%} of the rows, "
+            f"{shares.max() / shares.min():.1f} times {small!r} ({shares.min():.1%}; more than "
+            f"{IMBALANCE_RATIO:g} times is imbalanced); a model that always answers {large!r} "
+            f"scores {shares.max():.1%} accuracy, so the comparison ranks by macro-F1 "
+            "(compare.metric: auto)"
         )
     text = frame["text"]
     no_letters = float((~text.str.contains(r"[^\W\d_]", regex=True)).mean())
@@ -413,19 +472,31 @@ def sample_rows(frame: pd.DataFrame, n: int, seed: int) -> np.ndarray:
 def clean(
     raw: pd.DataFrame,
     params: CleanParams,
-    label_map: dict[str, int | None] | None,
+    label_map: dict | None,
     out_path: str | Path,
     report_path: str | Path,
     max_rows: int | None = None,
     seed: int = 0,
     test_size: float | None = None,
+    classes: str = "binary",
 ) -> CleanReport:
     """Stage: raw frame -> data/interim/clean.parquet + reports/clean_report.json; every
-    warning is logged too."""
-    frame, report = clean_table(raw, params, label_map, max_rows, seed, test_size)
+    warning is logged too. Multiclass: the class names go into the table's parquet metadata
+    and the report (a binary report has no ``classes``)."""
+    frame, report = clean_table(raw, params, label_map, max_rows, seed, test_size, classes)
     for warning in report.warnings:
         log.warning("clean: %s", warning)
     with atomic_path(out_path) as tmp:
-        frame.to_parquet(tmp, index=False)
-    write_json(report_path, asdict(report))
+        if report.classes is None:
+            frame.to_parquet(tmp, index=False)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(with_names(table, report.classes), tmp)
+    written = asdict(report)
+    if report.classes is None:
+        del written["classes"]
+    write_json(report_path, written)
     return report

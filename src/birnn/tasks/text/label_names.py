@@ -1,6 +1,7 @@
 """What label values mean by their names: "pos", "very negative", "5 stars", or a number on a
 scale (-1/0/1, 1..5). Used to suggest a data.label_map for a file with more than two label
-values, and to warn when a map drops a class that reads as a polarity."""
+values, to order the classes of a multiclass run without a map, and to warn when a map drops a
+class that reads as a polarity."""
 
 from __future__ import annotations
 
@@ -49,6 +50,19 @@ def meanings(values: set[str]) -> dict[str, str | None]:
         low, high = min(numbers.values()), max(numbers.values())
         return {v: _on_scale(n, low, high) for v, n in numbers.items()}
     return {v: meaning(v) for v in values}
+
+
+def class_order(values: set[str]) -> list[str]:
+    """Label values as the classes of a multiclass run without a map, in a meaningful order:
+    numbers by value (a scale: -1/0/1, 1..5 stars), names that read as negative, neutral and
+    positive (one each) in that order, else sorted."""
+    if all(_NUMBER.fullmatch(v) for v in values):
+        return sorted(values, key=float)
+    read = meanings(values)
+    rank = {NEGATIVE: 0, NEUTRAL: 1, POSITIVE: 2}
+    if None not in read.values() and len(set(read.values())) == len(values):
+        return sorted(values, key=lambda v: rank[read[v]])
+    return sorted(values)
 
 
 def suggested_map(values: set[str]) -> dict[str, int | None] | None:

@@ -34,3 +34,14 @@ def probe_scores(predict: PredictTexts, threshold: float = 0.5) -> dict:
             for p, (text, want) in zip(probabilities, PROBES)
         ],
     }
+
+
+def probes_skipped(classes: list[str]) -> dict:
+    """What a multiclass model's metrics say instead of probe scores: the probes are
+    negative/positive sentences, and its classes are others."""
+    return {
+        "probes_skipped": (
+            "the probes are negative/positive sentences with a binary answer; this model tells "
+            f"{len(classes)} classes apart ({', '.join(classes)})"
+        )
+    }

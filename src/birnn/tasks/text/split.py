@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from birnn.config import SplitParams
 from birnn.files import write_json
+from birnn.tasks.classes import CLASSES_KEY, names_in
 from birnn.tasks.processed import VOCAB_FILE, given_split_indices, save_split, split_indices
 from birnn.tasks.text.overlap import write_heldout
 
@@ -91,7 +92,8 @@ def _as_arrow(tokens: pd.Series):
 def split(
     tokens_path: str | Path, params: SplitParams, seed: int, out_dir: str | Path
 ) -> SplitSummary:
-    """Stage: tokens.parquet -> data/processed/{train,val,test}.npz + vocab.json.
+    """Stage: tokens.parquet -> data/processed/{train,val,test}.npz + vocab.json (with the
+    class names of a multiclass table).
 
     The token lists stay Arrow arrays throughout (one flat array of tokens + row lengths):
     counting, vocabulary lookup and padding are column operations, no Python object per
@@ -102,7 +104,8 @@ def split(
     out_dir = Path(out_dir)
     table = pq.read_table(tokens_path)
     labels = table.column("label").to_numpy().astype(np.int8)
-    _check_enough_rows(labels, params)
+    names = names_in(table.schema.metadata)  # multiclass: the class names, else None
+    _check_enough_rows(labels, params, len(names) if names else 2)
     if params.strategy == "given":
         given = (
             table.select(["split"]).to_pandas() if "split" in table.column_names else pd.DataFrame()
@@ -136,6 +139,7 @@ def split(
             # training occurrences by id (padding, unknown words, words): the weights of the
             # embedding's normalisation
             "counts": _id_counts(ids[np.repeat(in_train, lengths)], len(vocab) + 2),
+            **({CLASSES_KEY: names} if names else {}),
         },
     )
     in_test = np.zeros(len(labels), dtype=bool)
@@ -226,8 +230,8 @@ def _pad(
     return out
 
 
-def _check_enough_rows(labels: np.ndarray, params: SplitParams) -> None:
-    counts = np.bincount(labels, minlength=2)
+def _check_enough_rows(labels: np.ndarray, params: SplitParams, n_classes: int = 2) -> None:
+    counts = np.bincount(labels, minlength=n_classes)
     smallest_share = min(params.test_size, params.val_size)
     needed = int(np.ceil(2 / smallest_share))  # two rows of each class in the smallest split
     if counts.min() < needed:

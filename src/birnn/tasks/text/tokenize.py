@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from birnn.files import atomic_path
+from birnn.tasks.classes import names_in, with_names
 
 # :) :-( ;d :p =) :/ :'( <3 ^_^ -_- (text is lowercased first); not followed by a word
 # character, so "10:30" or "re:do" are not emoticons
@@ -76,7 +77,8 @@ def tokenize(clean_path: str | Path, out_path: str | Path) -> TokenizeSummary:
     """Stage: data/interim/clean.parquet -> data/interim/tokens.parquet (tokens, label).
 
     Same tokens as :func:`tokenize_texts`; the lists go straight into an Arrow list column
-    (no pandas object column in between) with the GC paused.
+    (no pandas object column in between) with the GC paused. The class names of a multiclass
+    table travel on in the schema metadata.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -97,7 +99,8 @@ def tokenize(clean_path: str | Path, out_path: str | Path) -> TokenizeSummary:
         )
     lengths = pd.Series(pc.list_value_length(tokens).to_numpy(zero_copy_only=False), dtype="int64")
     with atomic_path(out_path) as tmp:
-        pq.write_table(pa.table(columns), tmp)
+        names = names_in(pq.read_schema(clean_path).metadata)
+        pq.write_table(with_names(pa.table(columns), names), tmp)
     return TokenizeSummary(
         len(lengths),
         int(lengths.sum()),
