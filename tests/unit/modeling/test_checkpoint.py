@@ -22,7 +22,8 @@ def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(trained, tmp
         "seed": 7,
         "data": {"builtin_size": 400},
         "split": {"min_count": 1},
-        "model": {"embedding_dim": 8, "units": 4},
+        # random vectors: the copied project has no pretrain stage output to read
+        "model": {"embedding_dim": 8, "units": 4, "pretrained": "none"},
         "train": {
             "epochs": 12,
             "batch_size": 64,
