@@ -109,8 +109,9 @@ class Predictor:
             tokens,
             self.vocab["words"],
             self.vocab["max_len"],
-            self.vocab["truncating"],
-            int(self.vocab["head_tokens"]),
+            # models saved before head+tail truncation existed record neither
+            self.vocab.get("truncating", "pre"),
+            int(self.vocab.get("head_tokens", 0)),
         )
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:

@@ -7,8 +7,10 @@ the stage hands it to the epoch loop as the observer of its epochs."""
 from __future__ import annotations
 
 from birnn.config import Params
+from birnn.data.sources import has_unlabeled
 from birnn.layout import Layout
 from birnn.modeling import train
+from birnn.modeling.pretrain import chosen_method
 from birnn.stages import done
 from birnn.stages import evaluate as score
 from birnn.tracking.live import live_runs
@@ -25,10 +27,18 @@ def fit(params: Params, layout: Layout, variant: str) -> dict:
         layout.model_dir(variant),
         layout.curve_path(variant),
         layout.checkpoint_dir(variant),
-        layout.pretrained_dir,
+        starting_vectors_dir(params, layout),
         live_runs(params, variant),
     )
     return done(f"train {variant}", summary)
+
+
+def starting_vectors_dir(params: Params, layout: Layout):
+    """The pretrain stage's folder when the variants start from its vectors, else None:
+    with model.pretrained auto and no unlabeled text they start from random vectors, and a
+    project (cumsum, a hand-run `birnn train`) need not have run pretrain."""
+    method = chosen_method(params.model.pretrained, has_unlabeled(params.data))
+    return None if method == "none" else layout.pretrained_dir
 
 
 def run(params: Params, layout: Layout, variant: str) -> dict:
