@@ -136,6 +136,15 @@ def trained_three(tmp_path_factory):
         write_three_class_csv(root / "three.csv"), train={"epochs": 3, "learning_rate": 0.02}
     )
     layout = Layout(root)
+    fit_gru_concat_and_baselines(params, layout)
+    stages.run_compare(params, layout)
+    return params, layout
+
+
+def fit_gru_concat_and_baselines(params: Params, layout) -> None:
+    """The data stages, the baselines and gru-concat (fitted and scored) of a tiny project."""
+    from birnn import stages
+
     for step in (
         stages.run_download,
         stages.run_clean,
@@ -145,5 +154,3 @@ def trained_three(tmp_path_factory):
     ):
         step(params, layout)
     stages.run_train(params, layout, "gru-concat")
-    stages.run_compare(params, layout)
-    return params, layout

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from birnn.layout import Layout
-from conftest import tiny_params
+from conftest import fit_gru_concat_and_baselines, tiny_params
 from projects import ONE_VARIANT
 
 
@@ -23,15 +23,7 @@ def log_tiny_project(root: Path):
         tracking={"uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "artifacts")},
     )
     layout = Layout(root)
-    for step in (
-        stages.run_download,
-        stages.run_clean,
-        stages.run_tokenize,
-        stages.run_split,
-        stages.run_baseline,
-    ):
-        step(params, layout)
-    stages.run_train(params, layout, "gru-concat")
+    fit_gru_concat_and_baselines(params, layout)
     stages.run_evaluate(params, layout, "gru-concat")
     stages.run_compare(params, layout)
     with pytest.MonkeyPatch.context() as mp:
